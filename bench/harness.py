@@ -41,7 +41,10 @@ class Section:
 
     def to_markdown(self) -> str:
         lines = [f"## {self.title}", "", self.description, ""]
-        lines += ["| measurement | operations | seconds | rate | note |", "|---|---:|---:|---:|---|"]
+        lines += [
+            "| measurement | operations | seconds | rate | note |",
+            "|---|---:|---:|---:|---|",
+        ]
         for m in self.measurements:
             lines.append(
                 f"| {m.name} | {m.operations:,} | {m.seconds:.3f} | "
@@ -61,7 +64,9 @@ def timed(name: str, operations: int, work: Callable[[], object], note: str = ""
     return Measurement(name, operations, time.perf_counter() - started, note=note)
 
 
-def best_of(repeats: int, name: str, operations: int, work: Callable[[], object], note: str = "") -> Measurement:
+def best_of(
+    repeats: int, name: str, operations: int, work: Callable[[], object], note: str = ""
+) -> Measurement:
     """Best of several runs: the least disturbed by other load on a shared machine."""
     runs = [timed(name, operations, work, note) for _ in range(repeats)]
     return min(runs, key=lambda m: m.seconds)

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     identity_backend: Literal["local", "cognito"] = "local"
     llm_backend: Literal["offline", "bedrock", "openai"] = "offline"
 
+    # Names of the default resources the foundation itself uses (each system names its own).
+    default_bucket: str = "skyline-data"
+    default_table: str = "skyline"
+    default_stream: str = "skyline-events"
+    default_warehouse: str = "skyline"
+
     # AWS connection; an endpoint URL points every client at an emulator such as moto_server.
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
@@ -82,7 +88,8 @@ class Settings(BaseSettings):
 
     local_issuer_url: str = "http://127.0.0.1:8000/auth"
     local_issuer_password: SecretStr | None = Field(
-        default=None, description="Password the local token issuer accepts; required outside development"
+        default=None,
+        description="Password the local token issuer accepts; required outside development",
     )
 
     @model_validator(mode="after")
@@ -94,10 +101,13 @@ class Settings(BaseSettings):
             if password is None or password.get_secret_value().lower() in PLACEHOLDER_SECRETS:
                 raise ValueError(
                     f"{ENV_PREFIX}LOCAL_ISSUER_PASSWORD must be set to a real secret when "
-                    f"{ENV_PREFIX}ENVIRONMENT={self.environment.value} uses the local identity issuer"
+                    f"{ENV_PREFIX}ENVIRONMENT={self.environment.value} "
+                    "uses the local identity issuer"
                 )
         if self.cache_backend == "redis" and not self.redis_url:
-            raise ValueError(f"{ENV_PREFIX}REDIS_URL is required when {ENV_PREFIX}CACHE_BACKEND=redis")
+            raise ValueError(
+                f"{ENV_PREFIX}REDIS_URL is required when {ENV_PREFIX}CACHE_BACKEND=redis"
+            )
         return self
 
     @property
@@ -118,8 +128,8 @@ def describe_validation_error(error: ValidationError) -> str:
     lines = []
     for issue in error.errors():
         location = issue.get("loc") or ()
-        name = f"{ENV_PREFIX}{str(location[0]).upper()}" if location else "settings"
-        lines.append(f"{name}: {issue['msg']}")
+        message = str(issue["msg"]).removeprefix("Value error, ")
+        lines.append(f"{ENV_PREFIX}{str(location[0]).upper()}: {message}" if location else message)
     return "; ".join(lines)
 
 
