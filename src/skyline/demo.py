@@ -1,0 +1,29 @@
+"""What ``skyline prepare`` does: each system adds the steps its demo needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from foundation.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class DemoStep:
+    description: str
+    run: Callable[[], object]
+
+
+def demo_steps(settings: Settings) -> list[DemoStep]:
+    """The ordered, idempotent steps that make a fresh checkout ready to serve."""
+    from foundation.adapters import Adapters  # noqa: PLC0415
+
+    adapters = Adapters(settings)
+    return [
+        DemoStep("creating the local data directory", settings.local_path),
+        DemoStep("creating the local token signing key", adapters.token_issuer),
+        DemoStep("creating the default table", adapters.default_table),
+    ]
+
+
+__all__ = ["DemoStep", "demo_steps"]
