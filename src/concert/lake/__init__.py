@@ -1,0 +1,31 @@
+"""The data lake's layout: zones, partitioned keys, batch ids and manifests.
+
+Raw data is immutable (written with if-none-match, never overwritten), and
+every batch in every zone has a manifest that says what it holds and how many
+rows were read, accepted and rejected.
+"""
+
+from concert.lake.layout import (
+    Zone,
+    manifest_key,
+    new_batch_id,
+    partition_prefix,
+    processed_key,
+    quarantine_key,
+    raw_key,
+)
+from concert.lake.manifest import BatchManifest, ManifestFile, read_manifest, write_manifest
+
+__all__ = [
+    "BatchManifest",
+    "ManifestFile",
+    "Zone",
+    "manifest_key",
+    "new_batch_id",
+    "partition_prefix",
+    "processed_key",
+    "quarantine_key",
+    "raw_key",
+    "read_manifest",
+    "write_manifest",
+]
