@@ -608,3 +608,14 @@ def test_s3_unreachable_endpoint_is_reported_unavailable(aws_env: None) -> None:
     status = store.check()
     assert not status.ok
     assert status.backend == "s3"
+
+
+def test_uri_names_the_object_for_engines_that_read_the_store_directly(store: ObjectStore) -> None:
+    store.put("zone/part-0.parquet", b"data")
+    uri = store.uri("zone/part-0.parquet")
+    if store.backend == "s3":
+        assert uri.startswith("s3://") and uri.endswith("/zone/part-0.parquet")
+    else:
+        assert Path(uri).read_bytes() == b"data"
+    with pytest.raises(InvalidKeyError):
+        store.uri("../escape")

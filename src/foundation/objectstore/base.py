@@ -147,6 +147,14 @@ class ObjectStore(ABC):
     def check(self) -> HealthStatus:
         """Probe the backing store cheaply."""
 
+    @abstractmethod
+    def uri(self, key: str) -> str:
+        """Where engines that read the store directly find ``key``.
+
+        An ``s3://bucket/key`` URI for S3 (what Redshift COPY and Glue read), an
+        absolute file path for the local store (what DuckDB reads).
+        """
+
 
 def _shown(text: str) -> str:
     """The key as quoted in an error message, shortened so a huge key stays readable."""

@@ -250,6 +250,9 @@ class LocalObjectStore(ObjectStore):
 
         return timed_check("objectstore", self.backend, probe)
 
+    def uri(self, key: str) -> str:
+        return str(self._paths(key)[0].resolve())
+
     # -- helpers --------------------------------------------------------------
 
     def _paths(self, key: str) -> tuple[Path, Path]:

@@ -196,6 +196,9 @@ class S3ObjectStore(ObjectStore):
                         last_modified=item["LastModified"].astimezone(UTC),
                     )
 
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{validate_key(key)}"
+
     def check(self) -> HealthStatus:
         def probe() -> str:
             self._client.head_bucket(Bucket=self.bucket)
