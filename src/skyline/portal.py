@@ -82,16 +82,19 @@ def create_portal(settings: Settings) -> FastAPI:
     from foundation.adapters import Adapters  # noqa: PLC0415 - heavy imports only when serving
 
     adapters = Adapters(settings)
+    factories = {entry.slug: entry.load_factory() for entry in SYSTEMS}
     app = create_app(
         title="Skyline",
         service="portal",
         description="Landing page and health of the local Skyline server.",
         max_request_bytes=settings.max_request_bytes,
         dependencies=adapters.health_dependencies,
+        # Each mounted system enforces its own body limits (uploads need more than the portal).
+        body_limit_overrides={f"/{slug}": None for slug, f in factories.items() if f is not None},
     )
     built: dict[str, bool] = {}
     for entry in SYSTEMS:
-        factory = entry.load_factory()
+        factory = factories[entry.slug]
         built[entry.slug] = factory is not None
         if factory is not None:
             app.mount(f"/{entry.slug}", factory(settings))

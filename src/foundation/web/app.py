@@ -6,6 +6,7 @@ request body limit and a ``/health`` route that checks its real dependencies.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -23,12 +24,17 @@ def create_app(
     version: str = "0.1.0",
     max_request_bytes: int = 10 * 1024 * 1024,
     dependencies: DependencyList | None = None,
+    body_limit_overrides: Mapping[str, int | None] | None = None,
     **fastapi_options: Any,
 ) -> FastAPI:
+    """Build an app; ``body_limit_overrides`` gives path prefixes their own body limit
+    (``None``: no limit at this layer, for prefixes where a mounted app enforces its own)."""
     app = FastAPI(title=title, description=description, version=version, **fastapi_options)
     install_problem_handlers(app)
     # Added last runs first: the request id must exist before the size check can answer.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_request_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=max_request_bytes, overrides=body_limit_overrides
+    )
     app.add_middleware(RequestContextMiddleware, service=service)
     app.include_router(health_router(dependencies or (lambda: []), service=service))
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -103,23 +104,35 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse bodies over ``max_bytes`` with 413.
+    """Refuse bodies over the limit with 413.
 
     A declared Content-Length over the limit is refused before any byte is read;
     a body without one is counted as it streams and refused once it passes the limit.
+    ``overrides`` maps path prefixes to their own limit (the longest prefix wins);
+    ``None`` leaves the limit to the app mounted there.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, overrides: Mapping[str, int | None] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.overrides = sorted((overrides or {}).items(), key=lambda item: -len(item[0]))
+
+    def limit_for(self, path: str) -> int | None:
+        for prefix, limit in self.overrides:
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        limit = self.limit_for(scope.get("path", "")) if scope["type"] == "http" else None
+        if limit is None:
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send, int(declared))
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, int(declared), limit)
             return
         received = 0
         exceeded = False
@@ -130,9 +143,9 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
-                    raise PayloadTooLargeError(self._detail(received), limit_bytes=self.max_bytes)
+                    raise PayloadTooLargeError(_too_large(received, limit), limit_bytes=limit)
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -148,20 +161,21 @@ class BodySizeLimitMiddleware:
             if not exceeded:
                 raise
         if exceeded and not started:
-            await self._refuse(scope, receive, send, received)
+            await self._refuse(scope, receive, send, received, limit)
 
-    def _detail(self, size: int) -> str:
-        return (
-            f"request body of {size:,} bytes or more exceeds the limit of {self.max_bytes:,} bytes"
-        )
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: int) -> None:
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, size: int, limit: int
+    ) -> None:
         response = problem_response(
             413,
             title=PayloadTooLargeError.title,
-            detail=self._detail(size),
+            detail=_too_large(size, limit),
             code=PayloadTooLargeError.code,
             instance=scope.get("path"),
-            limit_bytes=self.max_bytes,
+            limit_bytes=limit,
         )
         await response(scope, receive, send)
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"request body of {size:,} bytes or more exceeds the limit of {limit:,} bytes"

@@ -209,3 +209,30 @@ def test_every_log_line_of_a_request_carries_its_request_id(client: TestClient) 
     assert all(line["request_id"] == "trace-me" for line in lines)
     assert access[0]["status"] == 404
     assert access[0]["route"] == "/raise/{kind}"
+
+
+def test_body_limit_overrides_give_a_path_prefix_its_own_limit() -> None:
+    app = create_app(
+        title="t",
+        service="test",
+        max_request_bytes=100,
+        body_limit_overrides={"/uploads": 5000, "/mounted": None},
+    )
+
+    @app.post("/uploads/{name}")
+    async def upload(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    @app.post("/mounted/thing")
+    async def mounted(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    @app.post("/other")
+    async def other(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    client = TestClient(app)
+    assert client.post("/uploads/a", content=b"x" * 4000).json() == {"size": 4000}
+    assert client.post("/uploads/a", content=b"x" * 6000).status_code == 413
+    assert client.post("/mounted/thing", content=b"x" * 20000).json() == {"size": 20000}
+    assert client.post("/other", content=b"x" * 200).status_code == 413

@@ -1,0 +1,1 @@
+"""The Concert Data Platform's HTTP API: one FastAPI app, a router per resource."""
