@@ -147,8 +147,8 @@ def check_restart_after_crash(
     assert len(crashing.batches) == 2
     # The crashed batch's shard still points after the last batch handled there, if any.
     for shard_id in stream.shard_ids():
-        handled = [r for batch in crashing.batches for r in batch if r.shard_id == shard_id]
-        expected = handled[-1].sequence_number if handled else None
+        done = [r for batch in crashing.batches for r in batch if r.shard_id == shard_id]
+        expected = done[-1].sequence_number if done else None
         assert checkpoints().get(stream.name, GROUP, shard_id) == expected
 
     resumed = Recorder()

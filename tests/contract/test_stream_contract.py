@@ -194,6 +194,17 @@ def test_limits_themselves_are_accepted(stream: EventStream) -> None:
     assert stored.partition_key == key and len(stored.data) == MIB - 256
 
 
+def test_non_ascii_partition_keys_round_trip(stream: EventStream) -> None:
+    keys = ["café-1", "東京-2", "plain-3", "é" * 256]
+    results = stream.put_records([Record(key, key.encode()[::-1]) for key in keys])
+    shard_ids = stream.shard_ids()
+    assert [r.shard_id for r in results] == [
+        shard_ids[kinesis_shard_index(k, SHARDS)] for k in keys
+    ]
+    stored = {r.partition_key: r.data for s in shard_ids for r in read_all(stream, s)}
+    assert stored == {key: key.encode()[::-1] for key in keys}
+
+
 def test_bad_read_arguments_are_errors_naming_them(stream: EventStream) -> None:
     shard_id = stream.shard_ids()[0]
     with pytest.raises(ShardNotFoundError, match="shard_id"):
@@ -210,7 +221,21 @@ def test_empty_batch_writes_nothing(stream: EventStream) -> None:
     assert all(stream.read(shard_id) == [] for shard_id in stream.shard_ids())
 
 
+@pytest.mark.parametrize("name", ["", "..", "../escape", "a b", "trailing\n", "n" * 129])
+def test_stream_names_follow_kinesis_rules(tmp_path: Path, kinesis_client: Any, name: str) -> None:
+    with pytest.raises(InvalidStreamInputError, match="name"):
+        LocalEventStream(tmp_path, name)
+    with pytest.raises(InvalidStreamInputError, match="name"):
+        KinesisEventStream(name, client=kinesis_client)
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- Kinesis only ----------------------------------------------------------------------
+
+
+def _throttled(operation: str) -> ClientError:
+    error: Any = {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}
+    return ClientError({"Error": error}, operation)
 
 
 class ThrottlingKinesis:
@@ -220,21 +245,29 @@ class ThrottlingKinesis:
     "all" to throttle the whole call; later calls pass through.
     """
 
-    def __init__(self, client: Any, failures: list[set[int] | str]) -> None:
+    def __init__(
+        self, client: Any, failures: list[set[int] | str], throttled_reads: int = 0
+    ) -> None:
         self._client = client
         self._failures = failures
+        self._throttled_reads = throttled_reads
         self.calls: list[list[dict[str, Any]]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
+
+    def get_records(self, **request: Any) -> dict[str, Any]:
+        if self._throttled_reads:
+            self._throttled_reads -= 1
+            raise _throttled("GetRecords")
+        return dict(self._client.get_records(**request))
 
     def put_records(self, **request: Any) -> dict[str, Any]:
         entries: list[dict[str, Any]] = request["Records"]
         self.calls.append(entries)
         failing = self._failures.pop(0) if self._failures else set()
         if failing == "all":
-            error = {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}
-            raise ClientError({"Error": error}, "PutRecords")
+            raise _throttled("PutRecords")
         passed = [entry for n, entry in enumerate(entries) if n not in failing]
         outcomes = iter(
             self._client.put_records(**{**request, "Records": passed})["Records"] if passed else []
@@ -282,6 +315,19 @@ def test_kinesis_throttling_that_outlasts_the_retries_is_rate_limited(kinesis_cl
     )
     with pytest.raises(StreamRateLimitedError, match="1 records still failing"):
         one_entry.put_records([Record("a", b"1"), Record("b", b"2")])
+
+
+def test_kinesis_reads_retry_while_throttled(kinesis_client: Any) -> None:
+    client = ThrottlingKinesis(kinesis_client, failures=[], throttled_reads=2)
+    stream = _kinesis_stream(client, max_attempts=3, sleep=lambda _: None)
+    result = stream.put("key", b"data")
+    assert [r.data for r in stream.read(result.shard_id)] == [b"data"]
+
+    client = ThrottlingKinesis(kinesis_client, failures=[], throttled_reads=3)
+    stream = _kinesis_stream(client, max_attempts=3, sleep=lambda _: None)
+    result = stream.put("key", b"data")
+    with pytest.raises(StreamRateLimitedError):
+        stream.read(result.shard_id)
 
 
 def test_kinesis_splits_calls_at_500_records_and_5_mib(kinesis_client: Any) -> None:
@@ -404,6 +450,28 @@ def test_local_writer_clears_what_a_killed_writer_left(tmp_path: Path) -> None:
         assert [r.data for r in survivor.read(first.shard_id)] == [b"one!"]
         survivor.put("k", b"two!")
         assert [r.data for r in survivor.read(first.shard_id)] == [b"one!", b"two!"]
+
+
+def test_local_routes_to_five_shards_like_kinesis(tmp_path: Path) -> None:
+    keys = [f"artist-{n}" for n in range(200)]
+    with LocalEventStream(tmp_path, "five", 5) as stream:
+        results = stream.put_records([Record(key, key.encode()) for key in keys])
+        shard_ids = stream.shard_ids()
+        assert [r.shard_id for r in results] == [
+            shard_ids[kinesis_shard_index(key, 5)] for key in keys
+        ]
+        stored = {r.data.decode(): r.shard_id for s in shard_ids for r in read_all(stream, s)}
+    assert stored == {key: shard_ids[kinesis_shard_index(key, 5)] for key in keys}
+
+
+def test_local_huge_batch_spans_frames_and_pages_across_them(tmp_path: Path) -> None:
+    records = [Record("one-key", b"%d" % n) for n in range(25_000)]
+    with LocalEventStream(tmp_path, "huge", 1) as stream:
+        results = stream.put_records(records)
+        assert len({frame_position(r.sequence_number)[0] for r in results}) == 3
+        paged = read_all(stream, results[0].shard_id, page=7_000)
+    assert [r.data for r in paged] == [r.data for r in records]
+    assert [r.sequence_number for r in paged] == [r.sequence_number for r in results]
 
 
 def test_local_after_must_name_a_stored_record(tmp_path: Path) -> None:

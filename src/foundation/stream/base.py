@@ -25,8 +25,8 @@ MAX_RECORD_BYTES = 1024 * 1024
 """Data plus UTF-8 partition key of one record."""
 MAX_PARTITION_KEY_CHARS = 256
 MAX_READ_LIMIT = 10_000
-_STREAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-_SEQUENCE_NUMBER = re.compile(r"^[0-9]{1,128}$")
+_STREAM_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+_SEQUENCE_NUMBER = re.compile(r"[0-9]{1,128}")
 # A UTF-8 character is at most 4 bytes: below this no record needs an exact size check.
 _SURELY_SMALL_DATA = MAX_RECORD_BYTES - 4 * MAX_PARTITION_KEY_CHARS
 
@@ -130,31 +130,23 @@ class EventStream(ABC):
 
 def check_stream_name(name: str) -> str:
     """Kinesis' rule for stream names; also keeps the local adapter's paths inside its root."""
-    if not _STREAM_NAME.match(name) or name in {".", ".."}:
+    if not isinstance(name, str) or not _STREAM_NAME.fullmatch(name) or name in {".", ".."}:
         raise InvalidStreamInputError("name", f"must match {_STREAM_NAME.pattern}", name)
     return name
 
 
-class CheckedBatch(NamedTuple):
-    """A validated batch, column by column, in input order."""
-
-    keys: list[str]
-    encoded_keys: list[bytes]
-    datas: list[bytes]
+# The checks below are the write path's hot loop: they run as C-level aggregates
+# over the whole batch, and only search record by record to name an offender.
 
 
-def check_records(records: Sequence[Record]) -> CheckedBatch:
-    """Validate a batch before anything is written.
+def record_columns(records: Sequence[Record]) -> tuple[list[str], list[bytes]]:
+    """The partition keys and the data of a batch, in input order."""
+    return [record.partition_key for record in records], [record.data for record in records]
 
-    Checks run as C-level aggregates over the whole batch (this is the write
-    path's hot loop); the per-record search only runs to name the offending
-    record once the batch is known to hold one.
-    """
-    keys = [record.partition_key for record in records]
-    datas = [record.data for record in records]
-    if not keys:
-        return CheckedBatch(keys, [], datas)
-    if not all(keys) or max(map(len, keys)) > MAX_PARTITION_KEY_CHARS:
+
+def check_partition_keys(keys: Sequence[str]) -> None:
+    """Keys must be 1-256 characters of UTF-8-encodable text; raises naming the record."""
+    if not all(keys) or max(map(len, keys), default=0) > MAX_PARTITION_KEY_CHARS:
         index, key = next(
             (i, k) for i, k in enumerate(keys) if not 0 < len(k) <= MAX_PARTITION_KEY_CHARS
         )
@@ -163,19 +155,28 @@ def check_records(records: Sequence[Record]) -> CheckedBatch:
             f"must be 1-{MAX_PARTITION_KEY_CHARS} characters, got {len(key)}",
             key[:64],
         )
-    try:
-        encoded_keys = list(map(str.encode, keys))
-    except UnicodeEncodeError:
+    if not _encodes("".join(keys)):
         index = next(i for i, k in enumerate(keys) if not _encodes(k))
         raise InvalidStreamInputError(
             f"records[{index}].partition_key", "must be encodable as UTF-8", keys[index][:64]
-        ) from None
-    if max(map(len, datas)) > _SURELY_SMALL_DATA:
-        for index, (encoded, data) in enumerate(zip(encoded_keys, datas, strict=True)):
-            size = len(data) + len(encoded)
+        )
+
+
+def check_record_sizes(keys: Sequence[str], datas: Sequence[bytes]) -> None:
+    """Data plus UTF-8 key must fit in 1 MiB; raises naming the record."""
+    if max(map(len, datas), default=0) > _SURELY_SMALL_DATA:
+        for index, (key, data) in enumerate(zip(keys, datas, strict=True)):
+            size = len(data) + len(key.encode())
             if size > MAX_RECORD_BYTES:
                 raise RecordTooLargeError(f"records[{index}].data", size, MAX_RECORD_BYTES)
-    return CheckedBatch(keys, encoded_keys, datas)
+
+
+def check_records(records: Sequence[Record]) -> tuple[list[str], list[bytes]]:
+    """Validate a batch before anything is written; returns its keys and data."""
+    keys, datas = record_columns(records)
+    check_partition_keys(keys)
+    check_record_sizes(keys, datas)
+    return keys, datas
 
 
 def _encodes(text: str) -> bool:
@@ -188,7 +189,7 @@ def _encodes(text: str) -> bool:
 
 def check_sequence_number(field: str, value: object) -> str:
     """A sequence number is a string of decimal digits; raises naming ``field`` otherwise."""
-    if not isinstance(value, str) or not _SEQUENCE_NUMBER.match(value):
+    if not isinstance(value, str) or not _SEQUENCE_NUMBER.fullmatch(value):
         raise InvalidStreamInputError(field, "must be a sequence number (decimal digits)", value)
     return value
 
@@ -205,13 +206,15 @@ __all__ = [
     "MAX_PARTITION_KEY_CHARS",
     "MAX_READ_LIMIT",
     "MAX_RECORD_BYTES",
-    "CheckedBatch",
     "EventStream",
     "PutResult",
     "Record",
     "StreamRecord",
+    "check_partition_keys",
     "check_read_arguments",
+    "check_record_sizes",
     "check_records",
     "check_sequence_number",
     "check_stream_name",
+    "record_columns",
 ]

@@ -100,20 +100,31 @@ class KinesisEventStream(EventStream):
             raise StreamUnavailableError(f"stream {self.name!r}: {exc}") from exc
 
     def _backoff(self, attempt: int) -> None:
+        """Full jitter: a random wait up to an exponentially growing ceiling."""
         ceiling = min(self._max_delay, self._base_delay * 2**attempt)
         self._sleep(random.uniform(0, ceiling))
+
+    def _call(self, operation: str, **request: Any) -> Any:
+        """One API call, retried with backoff while Kinesis throttles it."""
+        attempt = 0
+        while True:
+            try:
+                with self._errors():
+                    return getattr(self._client, operation)(**request)
+            except StreamRateLimitedError:
+                attempt += 1
+                if attempt == self._max_attempts:
+                    raise
+                self._backoff(attempt)
 
     # -- port ---------------------------------------------------------------------------
 
     def put_records(self, records: Sequence[Record]) -> Sequence[PutResult]:
-        batch = check_records(records)
+        keys, datas = check_records(records)
         entries = [
-            {"PartitionKey": key, "Data": data}
-            for key, data in zip(batch.keys, batch.datas, strict=True)
+            {"PartitionKey": key, "Data": data} for key, data in zip(keys, datas, strict=True)
         ]
-        sizes = [
-            len(key) + len(data) for key, data in zip(batch.encoded_keys, batch.datas, strict=True)
-        ]
+        sizes = [len(key.encode()) + len(data) for key, data in zip(keys, datas, strict=True)]
         results: list[PutResult | None] = [None] * len(entries)
         for chunk in _chunks(sizes):
             self._put_chunk(entries, chunk, results)
@@ -157,13 +168,12 @@ class KinesisEventStream(EventStream):
     def shard_ids(self) -> list[str]:
         shard_ids: list[str] = []
         request: dict[str, Any] = {"StreamName": self.name}
-        with self._errors():
-            while True:
-                response = self._client.list_shards(**request)
-                shard_ids += [shard["ShardId"] for shard in response["Shards"]]
-                if not response.get("NextToken"):
-                    return sorted(shard_ids)
-                request = {"NextToken": response["NextToken"]}
+        while True:
+            response = self._call("list_shards", **request)
+            shard_ids += [shard["ShardId"] for shard in response["Shards"]]
+            if not response.get("NextToken"):
+                return sorted(shard_ids)
+            request = {"NextToken": response["NextToken"]}
 
     def read(
         self, shard_id: str, *, after: str | None = None, limit: int = 1000
@@ -175,10 +185,9 @@ class KinesisEventStream(EventStream):
             else {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after}
         )
         try:
-            with self._errors():
-                iterator = self._client.get_shard_iterator(
-                    StreamName=self.name, ShardId=shard_id, **position
-                )["ShardIterator"]
+            iterator = self._call(
+                "get_shard_iterator", StreamName=self.name, ShardId=shard_id, **position
+            )["ShardIterator"]
         except StreamNotFoundError:
             if shard_id not in self.shard_ids():
                 raise ShardNotFoundError(self.name, shard_id) from None
@@ -187,8 +196,7 @@ class KinesisEventStream(EventStream):
             raise InvalidStreamInputError("after", exc.detail, after) from exc
         records: list[StreamRecord] = []
         for _ in range(_MAX_EMPTY_READS):
-            with self._errors():
-                response = self._client.get_records(ShardIterator=iterator, Limit=limit)
+            response = self._call("get_records", ShardIterator=iterator, Limit=limit)
             records += [_stream_record(shard_id, raw) for raw in response["Records"]]
             iterator = response.get("NextShardIterator")
             if records or not iterator or not response.get("MillisBehindLatest"):

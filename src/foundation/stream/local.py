@@ -2,7 +2,7 @@
 
 Layout under ``root/name/``: ``stream.json`` (format and shard count) and
 ``shardId-000000000000.log`` per shard. A log is a run of *frames*, one per
-shard touched by a ``put_records`` call (more for huge batches), then zeros::
+shard touched by a ``put_records`` call (more past 10,000 records), then zeros::
 
     frame  = header body
     header = magic u32 | crc32 u32 | body length u64 | record count u32 | arrival µs i64
@@ -10,17 +10,17 @@ shard touched by a ``put_records`` call (more for huge batches), then zeros::
 
 The CRC covers the header after itself and the body, so a torn write (the
 machine died mid-write) fails the check: readers stop there, and the next
-writer zeroes it before appending. A record's sequence number is the byte
-offset of its frame shifted left by 12 bits plus its index in the frame: it
+writer zeroes it before appending. A record's sequence number is its frame's
+byte offset plus one, followed by its index in the frame as four digits: it
 sorts as an integer and ``read(after=...)`` seeks straight to the frame.
 
-Writes are group commits: per call and shard touched, one ``pwritev`` and
-one ``fdatasync`` under ``flock`` (taken in shard order), so threads and
+Writes are group commits: per call and shard touched, one write of the frames
+and one ``fdatasync``, under ``flock`` taken in shard order, so threads and
 processes can append at once. Two measured choices keep syncs cheap (see
-``bench/bench_stream.py``): files grow by extents of written zeros, so a
-sync overwrites allocated blocks without a file system journal commit; and
-every touched shard's writeback starts before the first sync waits, so the
-device takes the shards' data together and later syncs only flush.
+``bench/bench_stream.py``): files grow by extents of written zeros, so a sync
+overwrites allocated blocks without a file system journal commit; and every
+touched shard's writeback starts before the first sync waits, so the device
+takes the shards' data together and the later syncs only flush.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
+from operator import eq
 from pathlib import Path
 from typing import Any, NamedTuple, cast, overload
 
@@ -51,9 +52,11 @@ from foundation.stream.base import (
     PutResult,
     Record,
     StreamRecord,
+    check_partition_keys,
     check_read_arguments,
-    check_records,
+    check_record_sizes,
     check_stream_name,
+    record_columns,
 )
 from foundation.stream.exceptions import (
     InvalidStreamInputError,
@@ -71,12 +74,14 @@ _MAGIC = 0x474F4C53  # "SLOG" little-endian; its first byte is non-zero, unlike 
 _HEAD = struct.Struct("<II")  # magic, crc32
 _TAIL = struct.Struct("<QIq")  # body length, record count, arrival in µs since the epoch
 _HEADER_SIZE = _HEAD.size + _TAIL.size
+_FREE_HEADER = bytes(_HEADER_SIZE)
 # Extents double from 1 MiB to 4 MiB: zeros written ahead stay within 4 MiB of the data.
 _MIN_EXTENT = 1024 * 1024
 _MAX_EXTENT = 4 * 1024 * 1024
 # Zeros go out in 256 KiB writes: single multi-MiB writes into new pages measured 15x slower.
 _ZEROS = memoryview(bytes(256 * 1024))
 _ROUTE_CACHE_SIZE = 65_536
+_MASKED_SHARDS = 4  # up to this many shards in a batch, a pass per shard beats a sort
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _data_sync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 
@@ -139,13 +144,16 @@ class _Frame(NamedTuple):
     body: bytes
 
 
-def _encode_frame(keys: Sequence[bytes], datas: Sequence[bytes], arrived_us: int) -> bytes:
+def _encode_frame(keys: Sequence[str], datas: Sequence[bytes], arrived_us: int) -> bytes:
     count = len(keys)
+    key_blob = "".join(keys).encode()
+    # ASCII keys, the usual ids, are as long in bytes as in characters: no encoding one by one.
+    key_lengths = map(len, keys if key_blob.isascii() else [key.encode() for key in keys])
     body = b"".join(
         (
-            struct.pack(f"<{count}H", *map(len, keys)),
+            struct.pack(f"<{count}H", *key_lengths),
             struct.pack(f"<{count}I", *map(len, datas)),
-            *keys,
+            key_blob,
             *datas,
         )
     )
@@ -153,7 +161,7 @@ def _encode_frame(keys: Sequence[bytes], datas: Sequence[bytes], arrived_us: int
     return b"".join((_HEAD.pack(_MAGIC, zlib.crc32(body, zlib.crc32(tail))), tail, body))
 
 
-def _encode_frames(keys: list[bytes], datas: list[bytes], arrived_us: int) -> list[bytes]:
+def _encode_frames(keys: list[str], datas: list[bytes], arrived_us: int) -> list[bytes]:
     return [
         _encode_frame(
             keys[low : low + MAX_FRAME_RECORDS], datas[low : low + MAX_FRAME_RECORDS], arrived_us
@@ -178,10 +186,8 @@ def _write_zeros(fd: int, start: int, stop: int) -> None:
 class _ShardLog:
     """One shard's segment file, shared by every thread of this process."""
 
-    def __init__(self, stream: str, shard_id: str, path: Path) -> None:
-        self.stream = stream
+    def __init__(self, shard_id: str, path: Path) -> None:
         self.shard_id = shard_id
-        self.path = path
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         # flock belongs to the open file, so threads sharing it need their own lock too.
         self._lock = threading.Lock()
@@ -228,6 +234,8 @@ class _ShardLog:
         crash can persist the pages of a write in any order.
         """
         known = self._end
+        if known is not None and os.pread(self._fd, _HEADER_SIZE, known) == _FREE_HEADER:
+            return known  # the usual case: no other process appended since
         end = 0 if known is None else known
         for frame in self._frames(end, size):
             end = frame.offset + _HEADER_SIZE + len(frame.body)
@@ -317,7 +325,7 @@ def _chain_one(first: _Frame, rest: Iterator[_Frame]) -> Iterator[_Frame]:
 
 
 def _append_all(
-    groups: list[tuple[_ShardLog, list[bytes], list[bytes]]], arrived_us: int
+    groups: list[tuple[_ShardLog, list[str], list[bytes]]], arrived_us: int
 ) -> list[list[int]]:
     """Write each shard's records as frames, then sync every shard; returns the frames' offsets.
 
@@ -341,34 +349,38 @@ class _PutResults(Sequence[PutResult]):
 
     Most producers only need the call to have returned; building a named tuple
     and a sequence number string per record would cost as much as the rest of
-    the call. Each part is one shard's records: its frames' offsets and where
-    its records stood in the input (None: all of them, in order).
+    the call. ``shards`` is each record's shard index (None: all in one shard);
+    ``frames`` maps a shard index to its shard id and its frames' offsets.
     """
 
-    def __init__(self, size: int, parts: list[tuple[str, list[int], list[int] | None]]) -> None:
+    def __init__(
+        self, size: int, shards: list[int] | None, frames: dict[int, tuple[str, list[int]]]
+    ) -> None:
         self._size = size
-        self._parts = parts
+        self._shards = shards
+        self._frames = frames
         self._built: list[PutResult] | None = None
 
     def _results(self) -> list[PutResult]:
-        if self._built is None:
-            built: list[Any] = [None] * self._size
-            for shard_id, frame_offsets, picked in self._parts:
-                count = self._size if picked is None else len(picked)
-                placed: list[PutResult] = []
-                for low, offset in zip(
-                    range(0, count, MAX_FRAME_RECORDS), frame_offsets, strict=True
-                ):
-                    # Numbers share their frame's prefix: string concatenation, not formatting.
-                    numbers = map(f"{offset + 1}".__add__, _INDEX_SUFFIXES[: count - low])
-                    placed += map(_new_put_result, zip(repeat(shard_id), numbers))
-                if picked is None:
-                    built = placed
-                else:
-                    # Scatter back to input order; deque(maxlen=0) runs the map in C.
-                    deque(map(built.__setitem__, picked, placed), maxlen=0)
-            self._built = built
-        return self._built
+        if self._built is not None:
+            return self._built
+        built: list[Any] = []
+        for shard, (shard_id, frame_offsets) in self._frames.items():
+            placed: list[PutResult] = []
+            count = self._size if self._shards is None else self._shards.count(shard)
+            for low, offset in zip(range(0, count, MAX_FRAME_RECORDS), frame_offsets, strict=True):
+                # Numbers share their frame's prefix: string concatenation, not formatting.
+                numbers = map(f"{offset + 1}".__add__, _INDEX_SUFFIXES[: count - low])
+                placed += map(_new_put_result, zip(repeat(shard_id), numbers))
+            if self._shards is None:
+                built = placed
+                continue
+            built = built or [None] * self._size
+            positions = compress(range(self._size), map(eq, self._shards, repeat(shard)))
+            # Scatter back to input order; deque(maxlen=0) runs the map in C.
+            deque(map(built.__setitem__, positions, placed), maxlen=0)
+        self._built = built
+        return built
 
     def __len__(self) -> int:
         return self._size
@@ -395,7 +407,11 @@ class _PutResults(Sequence[PutResult]):
 
 
 class _ShardRouter:
-    """Kinesis' key-to-shard mapping, remembering recent keys: MD5 is the write path's hot spot."""
+    """Kinesis' key-to-shard mapping, remembering recent keys: MD5 is the write path's hot spot.
+
+    Only keys that passed validation are remembered, so a batch of known keys
+    needs no key checks either.
+    """
 
     def __init__(self, shard_count: int) -> None:
         self._step = (1 << 128) // shard_count
@@ -407,10 +423,12 @@ class _ShardRouter:
         return min(int.from_bytes(digest) // self._step, self._last)
 
     def route(self, keys: list[str]) -> list[int]:
+        """Each key's shard index; raises InvalidStreamInputError for a bad key."""
         known = self._known
         shards = list(map(known.get, keys))
         if None not in shards:
             return cast(list[int], shards)
+        check_partition_keys(keys)
         missing = set(keys).difference(known)
         if len(known) + len(missing) > _ROUTE_CACHE_SIZE:
             # A new dict rather than clear(): other threads may still be reading the old one.
@@ -418,6 +436,31 @@ class _ShardRouter:
             missing = set(keys)
         known.update({key: self.shard_index(key) for key in missing})
         return list(map(known.__getitem__, keys))
+
+
+def _group_by_shard(
+    shards: list[int], keys: list[str], datas: list[bytes]
+) -> list[tuple[int, list[str], list[bytes]]]:
+    """Each shard's keys and data, in input order, for the shards the batch touches."""
+    present = sorted(set(shards))
+    if len(present) <= _MASKED_SHARDS:
+        masks = (list(map(eq, shards, repeat(shard))) for shard in present)
+        return [
+            (shard, list(compress(keys, mask)), list(compress(datas, mask)))
+            for shard, mask in zip(present, masks, strict=True)
+        ]
+    # Many shards: one stable sort beats a pass per shard.
+    order = sorted(range(len(shards)), key=shards.__getitem__)
+    counts = Counter(shards)
+    groups = []
+    low = 0
+    for shard in present:
+        picked = order[low : low + counts[shard]]
+        low += counts[shard]
+        groups.append(
+            (shard, list(map(keys.__getitem__, picked)), list(map(datas.__getitem__, picked)))
+        )
+    return groups
 
 
 class LocalEventStream(EventStream):
@@ -439,7 +482,7 @@ class LocalEventStream(EventStream):
         self.shard_count = shard_count
         self._open_metadata()
         self._logs = [
-            _ShardLog(name, shard_id_for(index), self.directory / f"{shard_id_for(index)}.log")
+            _ShardLog(shard_id_for(index), self.directory / f"{shard_id_for(index)}.log")
             for index in range(shard_count)
         ]
         _sync_directory(self.directory)
@@ -472,38 +515,29 @@ class LocalEventStream(EventStream):
             )
 
     def put_records(self, records: Sequence[Record]) -> Sequence[PutResult]:
-        batch = check_records(records)
-        if not batch.keys:
+        keys, datas = record_columns(records)
+        if not keys:
             return []
+        shards = self._router.route(keys)
+        check_record_sizes(keys, datas)
         arrived_us = time.time_ns() // 1000
         if len(self._logs) == 1:
-            groups = [(self._logs[0], batch.encoded_keys, batch.datas)]
-            positions: list[list[int] | None] = [None]
+            groups = [(0, keys, datas)]
         else:
-            shards = self._router.route(batch.keys)
-            # A stable sort groups each shard's records and keeps their input order.
-            order = sorted(range(len(shards)), key=shards.__getitem__)
-            groups, positions = [], []
-            low = 0
-            for shard, count in sorted(Counter(shards).items()):
-                picked = order[low : low + count]
-                low += count
-                keys = list(map(batch.encoded_keys.__getitem__, picked))
-                datas = list(map(batch.datas.__getitem__, picked))
-                groups.append((self._logs[shard], keys, datas))
-                positions.append(picked)
+            groups = _group_by_shard(shards, keys, datas)
         try:
-            offsets = _append_all(groups, arrived_us)
+            offsets = _append_all(
+                [(self._logs[shard], keys_, datas_) for shard, keys_, datas_ in groups], arrived_us
+            )
         except OSError as exc:
             raise StreamUnavailableError(f"stream {self.name!r}: {exc}") from exc
         return _PutResults(
-            len(batch.keys),
-            [
-                (log.shard_id, frame_offsets, picked)
-                for (log, _, _), frame_offsets, picked in zip(
-                    groups, offsets, positions, strict=True
-                )
-            ],
+            len(keys),
+            None if len(groups) == 1 else shards,
+            {
+                shard: (self._logs[shard].shard_id, frame_offsets)
+                for (shard, _, _), frame_offsets in zip(groups, offsets, strict=True)
+            },
         )
 
     def shard_ids(self) -> list[str]:
@@ -545,4 +579,10 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["LocalEventStream", "shard_id_for"]
+__all__ = [
+    "MAX_FRAME_RECORDS",
+    "LocalEventStream",
+    "frame_position",
+    "sequence_number",
+    "shard_id_for",
+]
