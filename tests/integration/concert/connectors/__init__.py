@@ -1,0 +1,1 @@
+"""Spotify and Ticketmaster connectors against a local server speaking their documented shapes."""
