@@ -14,7 +14,7 @@ from rich.progress import Progress
 
 from bench.harness import Section
 
-BENCHMARKS = ("bench_table", "bench_stream", "bench_cache")
+BENCHMARKS = ("bench_table", "bench_stream", "bench_cache", "bench_twin")
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

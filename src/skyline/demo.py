@@ -17,12 +17,14 @@ class DemoStep:
 def demo_steps(settings: Settings) -> list[DemoStep]:
     """The ordered, idempotent steps that make a fresh checkout ready to serve."""
     from foundation.adapters import Adapters  # noqa: PLC0415
+    from twin_chat.demo import prepare_demo as prepare_twin_demo  # noqa: PLC0415
 
     adapters = Adapters(settings)
     return [
         DemoStep("creating the local data directory", settings.local_path),
         DemoStep("creating the local token signing key", adapters.token_issuer),
         DemoStep("creating the default table", adapters.default_table),
+        DemoStep("uploading the sample twin persona", lambda: prepare_twin_demo(settings)),
     ]
 
 
