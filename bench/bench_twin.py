@@ -121,8 +121,8 @@ class ObservedStore(ObjectStore):
     def list(self, prefix: str = "") -> Iterator[ObjectSummary]:
         return self.inner.list(prefix)
 
-    def delete(self, key: str) -> None:
-        self.inner.delete(key)
+    def delete(self, key: str, *, all_versions: bool = False) -> None:
+        self.inner.delete(key, all_versions=all_versions)
 
     def check(self) -> HealthStatus:
         return self.inner.check()

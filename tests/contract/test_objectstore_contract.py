@@ -619,3 +619,24 @@ def test_uri_names_the_object_for_engines_that_read_the_store_directly(store: Ob
         assert Path(uri).read_bytes() == b"data"
     with pytest.raises(InvalidKeyError):
         store.uri("../escape")
+
+
+def test_delete_all_versions_erases_every_version_of_a_versioned_object(
+    store: ObjectStore,
+) -> None:
+    if store.backend == "s3":
+        client = store._client  # type: ignore[attr-defined]
+        client.put_bucket_versioning(
+            Bucket=store.bucket,  # type: ignore[attr-defined]
+            VersioningConfiguration={"Status": "Enabled"},
+        )
+    for n in range(3):
+        store.put("memory/session.json", f"v{n}".encode())
+    store.put("memory/session.json.bak", b"neighbour")
+    store.delete("memory/session.json", all_versions=True)
+    assert not store.exists("memory/session.json")
+    assert store.exists("memory/session.json.bak")
+    if store.backend == "s3":
+        listed = client.list_object_versions(Bucket=store.bucket, Prefix="memory/session.json")
+        left = [v["Key"] for v in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]]
+        assert left == ["memory/session.json.bak"]

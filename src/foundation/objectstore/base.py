@@ -140,8 +140,13 @@ class ObjectStore(ABC):
         (UTF-8 byte order, as S3 lists). Pages are fetched as the caller iterates."""
 
     @abstractmethod
-    def delete(self, key: str) -> None:
-        """Remove the object; deleting an absent key succeeds."""
+    def delete(self, key: str, *, all_versions: bool = False) -> None:
+        """Remove the object; deleting an absent key succeeds.
+
+        In a versioned bucket a plain delete only hides the object behind a delete
+        marker; ``all_versions=True`` erases every version too (a right to be
+        forgotten). Stores without versions treat both the same.
+        """
 
     @abstractmethod
     def check(self) -> HealthStatus:

@@ -174,7 +174,8 @@ class LocalObjectStore(ObjectStore):
             return
         raise ObjectStoreError(f"Could not create the folder for key {key!r}", key=key)
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, *, all_versions: bool = False) -> None:
+        # The local store keeps no versions: one delete erases the object.
         body_path, meta_path = self._paths(key)
         with self._locked(key, exclusive=True):
             for path, tree in ((meta_path, self._meta), (body_path, self._objects)):

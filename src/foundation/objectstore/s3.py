@@ -150,10 +150,29 @@ class S3ObjectStore(ObjectStore):
             chunk = _read_part(source)
         return parts, size
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, *, all_versions: bool = False) -> None:
         validate_key(key)
         with self._translated(key):
-            self._client.delete_object(Bucket=self.bucket, Key=key)
+            if not all_versions:
+                self._client.delete_object(Bucket=self.bucket, Key=key)
+                return
+            for versions in self._versions_of(key):
+                self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": versions, "Quiet": True}
+                )
+
+    def _versions_of(self, key: str) -> Iterator[list[dict[str, str]]]:
+        """Every version and delete marker of exactly ``key``, a page (<= 1000) at a time."""
+        paginator = self._client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=key):
+            entries = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            versions = [
+                {"Key": key, "VersionId": entry["VersionId"]}
+                for entry in entries
+                if entry["Key"] == key
+            ]
+            if versions:
+                yield versions
 
     # -- reads ----------------------------------------------------------------
 

@@ -68,7 +68,7 @@ class ConversationStore:
 
     def delete(self, session_id: str) -> None:
         """Forget the session's conversation; forgetting an absent one succeeds."""
-        self.store.delete(conversation_key(session_id))
+        self.store.delete(conversation_key(session_id), all_versions=True)
 
     def check(self) -> HealthStatus:
         return self.store.check()
