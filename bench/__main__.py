@@ -14,7 +14,16 @@ from rich.progress import Progress
 
 from bench.harness import Section
 
-BENCHMARKS = ("bench_table", "bench_stream", "bench_cache", "bench_twin")
+BENCHMARKS = (
+    "bench_table",
+    "bench_stream",
+    "bench_cache",
+    "bench_twin",
+    "bench_generator",
+    "bench_ingest_files",
+    "bench_ingest_stream",
+    "bench_warehouse",
+)
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 

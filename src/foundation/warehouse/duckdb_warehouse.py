@@ -138,7 +138,9 @@ class DuckDbWarehouse(Warehouse):
             for source in sources:
                 inserted = self._run(
                     cursor,
-                    f"INSERT INTO {table} SELECT * FROM read_parquet($source)",  # noqa: S608
+                    # Hive folders (dt=/batch=) must not become extra columns: load by position.
+                    f"INSERT INTO {table} SELECT * "  # noqa: S608 - checked identifier
+                    "FROM read_parquet($source, hive_partitioning = false)",
                     {"source": source},
                 ).fetchone()
                 rows = int(inserted[0]) if inserted else 0

@@ -34,7 +34,7 @@ XML (``<entity>.xml``)
         <?xml version="1.0" encoding="UTF-8"?>
         <records entity="artists">
           <record>
-            <artist_id>a-000001</artist_id>
+            <artist_id>art-000001</artist_id>
             <name>The Velvet Hours</name>
             <genres><genre>rock</genre><genre>indie</genre></genres>
             <popularity>87</popularity>
@@ -43,7 +43,9 @@ XML (``<entity>.xml``)
         </records>
 
     The root is ``<records>`` (its ``entity`` attribute names the entity), one
-    ``<record>`` per row, one child element per field named like the field.
+    ``<record>`` per row, one child element per field named like the field
+    (the writer puts each record on one line; whitespace between elements
+    means nothing).
     Null is an absent element. A list is a parent element holding one repeated
     child per item, named by the singular of the field (``genres`` ->
     ``genre``, ``members`` -> ``member``); an empty list is an empty parent
@@ -55,3 +57,165 @@ XML (``<entity>.xml``)
 """
 
 from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.types as pat
+
+from concert.ingest.generator.exceptions import GeneratorConfigError
+from concert.ingest.generator.pipeline import GeneratedData
+
+FORMATS = ("csv", "json", "xml")
+DEFAULT_ROWS = 1_000
+_CHUNK_ROWS = 50_000
+# The child element of each item of a list or map field in XML.
+XML_ITEMS = {"genres": "genre", "members": "member", "ticket_prices": "tier"}
+
+Cell = str | list[Any] | dict[str, Any] | None
+
+
+def _timestamps(array: pa.Array) -> list[Cell]:
+    micros = array.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    values = micros.astype("datetime64[us]")
+    whole = np.datetime_as_string(values, unit="s")
+    fine = np.datetime_as_string(values, unit="us")
+    text = np.char.add(np.where(micros % 1_000_000 == 0, whole, fine), "Z").tolist()
+    return [t if ok else None for t, ok in zip(text, array.is_valid().to_pylist(), strict=True)]
+
+
+def _cells(array: pa.Array) -> list[Cell]:
+    """One column as text (scalars) or Python lists and dicts (nested fields)."""
+    kind = array.type
+    if pat.is_timestamp(kind):
+        return _timestamps(array)
+    values: list[Any] = (
+        array.to_pylist(maps_as_pydicts="strict") if pat.is_map(kind) else array.to_pylist()
+    )
+    if pat.is_list(kind) or pat.is_map(kind):
+        return values
+    if pat.is_date(kind):
+        return [None if v is None else v.isoformat() for v in values]
+    if pat.is_floating(kind):
+        return [None if v is None else repr(v) for v in values]
+    return [None if v is None else str(v) for v in values]
+
+
+def _csv_cell(value: Cell) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _json_fragment(field: pa.Field) -> Callable[[Cell], str]:
+    bare = pat.is_integer(field.type) or pat.is_floating(field.type)
+
+    def fragment(value: Cell) -> str:
+        if value is None:
+            return "null"
+        return value if bare and isinstance(value, str) else json.dumps(value)
+
+    return fragment
+
+
+def _xml_fragment(field: pa.Field) -> Callable[[Cell], str]:
+    name = field.name
+    item = XML_ITEMS.get(name, "item")
+
+    def fragment(value: Cell) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dict):
+            entries = "".join(
+                f"<{item} name={quoteattr(str(k))}>{escape(repr(v))}</{item}>"
+                for k, v in value.items()
+            )
+        elif isinstance(value, list):
+            entries = "".join(f"<{item}>{escape(str(v))}</{item}>" for v in value)
+        else:
+            return f"<{name}>{escape(value)}</{name}>"
+        return f"<{name}>{entries}</{name}>" if entries else f"<{name}/>"
+
+    return fragment
+
+
+def _write_csv(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(schema.names)
+        for batch in batches:
+            columns = [[_csv_cell(v) for v in _cells(column)] for column in batch.columns]
+            writer.writerows(zip(*columns, strict=True))
+
+
+def _write_json(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
+    keys = [json.dumps(name) for name in schema.names]
+    fragments = [_json_fragment(field) for field in schema]
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        for batch in batches:
+            columns = [
+                [f"{key}: {render(v)}" for v in _cells(column)]
+                for key, render, column in zip(keys, fragments, batch.columns, strict=True)
+            ]
+            handle.writelines("{" + ", ".join(row) + "}\n" for row in zip(*columns, strict=True))
+
+
+def _write_xml(
+    path: Path, entity: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]
+) -> None:
+    fragments = [_xml_fragment(field) for field in schema]
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<records entity="{entity}">\n')
+        for batch in batches:
+            columns = [
+                [render(v) for v in _cells(column)]
+                for render, column in zip(fragments, batch.columns, strict=True)
+            ]
+            handle.writelines(
+                "  <record>" + "".join(row) + "</record>\n" for row in zip(*columns, strict=True)
+            )
+        handle.write("</records>\n")
+
+
+def write_sample_files(
+    data: GeneratedData,
+    entity: str,
+    directory: Path | str,
+    formats: Iterable[str] = FORMATS,
+    rows: int | None = DEFAULT_ROWS,
+) -> dict[str, Path]:
+    """Write the first ``rows`` rows (all if None) of ``entity`` as ``<entity>.<format>``
+    files in ``directory``, in the upload formats documented above."""
+    wanted = tuple(formats)
+    unknown = sorted(set(wanted) - set(FORMATS))
+    if unknown:
+        raise GeneratorConfigError(
+            f"unknown sample format(s) {', '.join(unknown)}; expected {', '.join(FORMATS)}",
+            field="formats",
+        )
+    table = data.table(entity)
+    if rows is not None:
+        table = table.slice(0, rows)
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for fmt in wanted:
+        path = folder / f"{entity}.{fmt}"
+        batches = table.to_batches(max_chunksize=_CHUNK_ROWS)
+        if fmt == "csv":
+            _write_csv(path, table.schema, batches)
+        elif fmt == "json":
+            _write_json(path, table.schema, batches)
+        else:
+            _write_xml(path, entity, table.schema, batches)
+        written[fmt] = path
+    return written
+
+
+__all__ = ["DEFAULT_ROWS", "FORMATS", "XML_ITEMS", "write_sample_files"]
