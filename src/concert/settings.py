@@ -36,6 +36,7 @@ class ConcertSettings(BaseSettings):
 
     max_upload_bytes: int = Field(default=2 * 1024**3, gt=0, description="largest accepted upload")
     demo_seed: int = 7
+    demo_preset: str = Field(default="demo", description="generator preset `skyline prepare` uses")
 
 
 @lru_cache(maxsize=1)

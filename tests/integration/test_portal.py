@@ -94,6 +94,7 @@ def test_cli_prepare_is_idempotent_and_token_mints_a_verifiable_token(
     from foundation.adapters import Adapters
 
     monkeypatch.setenv("SKYLINE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SKYLINE_CONCERT_DEMO_PRESET", "tiny")
     runner = CliRunner()
     assert runner.invoke(cli, ["prepare"]).exit_code == 0
     assert runner.invoke(cli, ["prepare"]).exit_code == 0

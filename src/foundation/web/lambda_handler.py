@@ -8,7 +8,9 @@ function runs in Lambda with the SDK installed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import FastAPI
@@ -29,6 +31,27 @@ TEXT_MIME_TYPES = [
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+def _loop_running_here() -> bool:
+    if asyncio._get_running_loop() is not None:
+        return True
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return False
+    return loop.is_running()
+
+
+def _with_own_loop(asgi: Mangum, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        response: dict[str, Any] = asgi(event, context)
+        return response
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 def lambda_handler_for(app: FastAPI, *, service: str) -> LambdaHandler:
     """Wrap ``app`` for Lambda; the app's middleware still sets request ids and problem+json."""
     asgi = Mangum(app, lifespan="off", text_mime_types=TEXT_MIME_TYPES)
@@ -36,8 +59,13 @@ def lambda_handler_for(app: FastAPI, *, service: str) -> LambdaHandler:
 
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        response: dict[str, Any] = asgi(event, context)
-        return response
+        if not _loop_running_here():
+            response: dict[str, Any] = asgi(event, context)
+            return response
+        # Mangum drives the thread's event loop with run_until_complete, which fails inside a
+        # running loop (a test harness, a notebook): give it a thread and a loop of its own.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            return worker.submit(_with_own_loop, asgi, event, context).result()
 
     if in_lambda():
         from aws_lambda_powertools import Tracer  # noqa: PLC0415 - needs aws-xray-sdk

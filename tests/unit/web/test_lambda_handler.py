@@ -65,3 +65,16 @@ def test_health_route_answers_in_lambda() -> None:
     response = build_handler()(http_api_event("/health"), FakeLambdaContext())
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["status"] == "ok"
+
+
+def test_handler_works_when_called_inside_a_running_event_loop() -> None:
+    import asyncio
+
+    handler = build_handler()
+
+    async def call_from_loop() -> dict[str, object]:
+        return handler(http_api_event("/items/a2"), FakeLambdaContext())  # type: ignore[no-any-return]
+
+    response = asyncio.run(call_from_loop())
+    assert response["statusCode"] == 200
+    assert json.loads(str(response["body"])) == {"id": "a2"}

@@ -99,7 +99,7 @@ class GeneratorConfig:
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> GeneratorConfig:
-        """A named size ("demo", "small", "large", "10m"), with any field overridden."""
+        """A named size ("tiny", "demo", "small", "large", "10m"), with any field overridden."""
         try:
             base = PRESETS[name]
         except KeyError:
@@ -116,6 +116,15 @@ class GeneratorConfig:
 
 
 PRESETS: dict[str, dict[str, Any]] = {
+    # For tests of whole flows: every effect present, seconds to run.
+    "tiny": {
+        "artists": 40,
+        "venues": 30,
+        "customers": 2_000,
+        "concerts": 90,
+        "target_sales": 20_000,
+        "max_interactions": 40_000,
+    },
     "demo": {},
     "small": {
         "artists": 600,
