@@ -69,12 +69,15 @@ def test_health_route_answers_in_lambda() -> None:
 
 def test_handler_works_when_called_inside_a_running_event_loop() -> None:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     handler = build_handler()
 
     async def call_from_loop() -> dict[str, object]:
         return handler(http_api_event("/items/a2"), FakeLambdaContext())  # type: ignore[no-any-return]
 
-    response = asyncio.run(call_from_loop())
+    # A thread of its own, so the test holds whatever loop other tests left in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        response = worker.submit(asyncio.run, call_from_loop()).result()
     assert response["statusCode"] == 200
     assert json.loads(str(response["body"])) == {"id": "a2"}

@@ -15,12 +15,13 @@ def test_presets_grow_from_demo_to_ten_million_sales() -> None:
     assert (demo.artists, demo.venues) == (200, 120)
     assert demo.target_sales == 300_000
     sizes = [
-        GeneratorConfig.preset(name).target_sales for name in ("demo", "small", "large", "10m")
+        GeneratorConfig.preset(name).target_sales
+        for name in ("tiny", "demo", "small", "large", "10m")
     ]
     assert sizes == sorted(sizes)
     assert GeneratorConfig.preset("small").target_sales == 1_000_000
     assert GeneratorConfig.preset("10m").target_sales >= 10_000_000
-    assert set(PRESETS) == {"demo", "small", "large", "10m"}
+    assert set(PRESETS) == {"tiny", "demo", "small", "large", "10m"}
 
 
 def test_as_of_defaults_to_today_and_can_be_fixed() -> None:
