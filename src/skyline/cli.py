@@ -123,6 +123,15 @@ def token(
     typer.echo(issuer.issue(user, email=email, groups=tuple(group or ()), attributes=attributes))
 
 
+def _register_systems() -> None:
+    from skyline.concert_cli import app as concert_app  # noqa: PLC0415
+
+    app.add_typer(concert_app, name="concert")
+
+
+_register_systems()
+
+
 def main() -> None:
     app()
 
