@@ -884,3 +884,14 @@ def test_redshift_records_of_other_types_convert_by_type_name() -> None:
         },
         dict.fromkeys(["small", "single", "at", "unsized", "doc"]),
     ]
+
+
+def test_insert_rows_writes_every_row_across_chunks() -> None:
+    with DuckDbWarehouse() as warehouse:
+        warehouse.execute("create table scores (entity varchar, score double, note varchar)")
+        rows = [{"entity": f"e{n}", "score": n / 2, "note": None} for n in range(7)]
+        warehouse.insert_rows("scores", rows, chunk_size=3)
+        table = warehouse.query("select * from scores order by score")
+        assert table.to_pylist() == rows
+        with pytest.raises(InvalidArgumentError):
+            warehouse.insert_rows("scores; drop table scores", rows)

@@ -11,7 +11,7 @@ Run ids sort by start time, so the latest run is the greatest id.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +25,6 @@ RUNS_TABLE = "quality_runs"
 RESULTS_TABLE = "quality_results"
 SCORES_TABLE = "quality_scores"
 DUPLICATES_TABLE = "duplicate_report"
-#: Rows per INSERT: one statement (one Data API call on Redshift) carries many rows.
-INSERT_CHUNK = 100
 MAX_LIMIT = 1_000
 
 TABLES_DDL: dict[str, str] = {
@@ -130,23 +128,6 @@ def ensure_tables(warehouse: Warehouse) -> None:
         warehouse.execute(ddl)
 
 
-def _insert(warehouse: Warehouse, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows (dicts with the same keys) with one parameterised multi-row INSERT per chunk."""
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        columns = list(chunk[0])
-        params: dict[str, Any] = {}
-        tuples = []
-        for index, row in enumerate(chunk):
-            names = [f"{column}_{index}" for column in columns]
-            params.update({name: row[column] for name, column in zip(names, columns, strict=True)})
-            tuples.append("(" + ", ".join(f"${name}" for name in names) + ")")
-        warehouse.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(tuples)}",  # noqa: S608
-            params,
-        )
-
-
 def _result_rows(run: QualityRun) -> list[dict[str, Any]]:
     return [
         {
@@ -225,11 +206,11 @@ def _run_row(run: QualityRun) -> dict[str, Any]:
 def save_run(warehouse: Warehouse, run: QualityRun) -> None:
     """Write a run's results, scores and duplicate report, then the run itself."""
     ensure_tables(warehouse)
-    _insert(warehouse, RESULTS_TABLE, _result_rows(run))
-    _insert(warehouse, SCORES_TABLE, _score_rows(run))
-    _insert(warehouse, DUPLICATES_TABLE, _duplicate_rows(run))
+    warehouse.insert_rows(RESULTS_TABLE, _result_rows(run))
+    warehouse.insert_rows(SCORES_TABLE, _score_rows(run))
+    warehouse.insert_rows(DUPLICATES_TABLE, _duplicate_rows(run))
     # Last: readers only see runs listed here, so a half-written run stays invisible.
-    _insert(warehouse, RUNS_TABLE, [_run_row(run)])
+    warehouse.insert_rows(RUNS_TABLE, [_run_row(run)])
 
 
 def _has_runs(warehouse: Warehouse) -> bool:

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from concert.warehouse.ddl import create_raw_tables
 from concert.warehouse.exceptions import ModelBuildError
@@ -102,23 +101,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _insert(warehouse: Warehouse, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows with one parameterised multi-row INSERT per chunk."""
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        chunk = rows[start : start + _INSERT_CHUNK]
-        columns = list(chunk[0])
-        params: dict[str, Any] = {}
-        tuples = []
-        for index, row in enumerate(chunk):
-            names = [f"{column}_{index}" for column in columns]
-            params.update({name: row[column] for name, column in zip(names, columns, strict=True)})
-            tuples.append("(" + ", ".join(f"${name}" for name in names) + ")")
-        warehouse.execute(
-            f"insert into {table} ({', '.join(columns)}) values {', '.join(tuples)}",  # noqa: S608
-            params,
-        )
-
-
 def _build(warehouse: Warehouse, model: Model) -> ModelRun:
     started = time.perf_counter()
     try:
@@ -147,8 +129,7 @@ def build_warehouse(warehouse: Warehouse, *, progress: Progress | None = None) -
         report(progress, "building models", done, len(models))
     built_at = _now()
     warehouse.execute(_RUNS_DDL)
-    _insert(
-        warehouse,
+    warehouse.insert_rows(
         MODEL_RUNS_TABLE,
         [
             {
@@ -161,6 +142,7 @@ def build_warehouse(warehouse: Warehouse, *, progress: Progress | None = None) -
             }
             for run in runs
         ],
+        chunk_size=_INSERT_CHUNK,
     )
     tests = test_warehouse(warehouse, progress=progress)
     return BuildReport(build_id, tuple(runs), tuple(tests), time.perf_counter() - started)
@@ -191,8 +173,7 @@ def test_warehouse(warehouse: Warehouse, *, progress: Progress | None = None) ->
     ran_at = _now()
     run_id = uuid.uuid4().hex
     warehouse.execute(_TESTS_DDL)
-    _insert(
-        warehouse,
+    warehouse.insert_rows(
         TEST_RESULTS_TABLE,
         [
             {
@@ -207,6 +188,7 @@ def test_warehouse(warehouse: Warehouse, *, progress: Progress | None = None) ->
             }
             for result in results
         ],
+        chunk_size=_INSERT_CHUNK,
     )
     return results
 

@@ -202,6 +202,28 @@ class Warehouse(ABC):
             return None
         return sum(int(count) for count in found.column("row_count").to_pylist())
 
+    def insert_rows(
+        self, table: str, rows: Sequence[Mapping[str, Any]], *, chunk_size: int = 100
+    ) -> None:
+        """Insert rows (mappings with the same keys) with one parameterised multi-row
+        INSERT per chunk: portable to Redshift's Data API, which has no bulk insert call."""
+        check_identifier(table)
+        for start in range(0, len(rows), chunk_size):
+            chunk = rows[start : start + chunk_size]
+            columns = [check_identifier(column, "column") for column in chunk[0]]
+            params: dict[str, Any] = {}
+            tuples = []
+            for index, row in enumerate(chunk):
+                names = [f"{column}_{index}" for column in columns]
+                params.update(
+                    {name: row[column] for name, column in zip(names, columns, strict=True)}
+                )
+                tuples.append("(" + ", ".join(f"${name}" for name in names) + ")")
+            self.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(tuples)}",  # noqa: S608
+                params,
+            )
+
     def table_exists(self, name: str) -> bool:
         """Whether a table or view ``name`` (``table`` or ``schema.table``) exists."""
         schema, _, table = check_identifier(name).rpartition(".")
