@@ -8,6 +8,7 @@ rows were read, accepted and rejected.
 from concert.lake.layout import (
     Zone,
     manifest_key,
+    month_of,
     new_batch_id,
     partition_prefix,
     processed_key,
@@ -15,17 +16,20 @@ from concert.lake.layout import (
     raw_key,
 )
 from concert.lake.manifest import BatchManifest, ManifestFile, read_manifest, write_manifest
+from concert.lake.partitions import split_by_month
 
 __all__ = [
     "BatchManifest",
     "ManifestFile",
     "Zone",
     "manifest_key",
+    "month_of",
     "new_batch_id",
     "partition_prefix",
     "processed_key",
     "quarantine_key",
     "raw_key",
     "read_manifest",
+    "split_by_month",
     "write_manifest",
 ]

@@ -20,7 +20,6 @@ from concert.validation.engine import (
     Validator,
     connect,
     iter_validated,
-    partition_by_day,
     validate_relation,
     validate_table,
 )
@@ -48,7 +47,6 @@ __all__ = [
     "connect",
     "entity_sql",
     "iter_validated",
-    "partition_by_day",
     "validate_relation",
     "validate_table",
 ]

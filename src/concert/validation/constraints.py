@@ -664,11 +664,6 @@ class EntitySql:
     def accepted_columns(self) -> list[str]:
         return [f"{f.accepted()} AS {f.value}" for f in self.fields]
 
-    def day(self) -> str | None:
-        """The partition date of a row: the UTC date of its event time, if it has one."""
-        event_time = self.spec.event_time
-        return None if event_time is None else f"CAST({sql_identifier(event_time)} AS DATE)"
-
 
 @cache
 def entity_sql(name: str) -> EntitySql:

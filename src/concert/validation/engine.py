@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
@@ -87,9 +87,8 @@ class Rejection:
 class ValidationResult:
     """What validating some rows gave.
 
-    ``accepted`` has exactly ``arrow_schema(spec)``; ``days`` holds the
-    partition date of each accepted row (None for entities without an event
-    time). ``rejections`` has one row per failing field (row, field, reason,
+    ``accepted`` has exactly ``arrow_schema(spec)``. ``rejections`` has one
+    row per failing field (row, field, reason,
     value); ``quarantine`` one JSON line per rejected row with its errors and
     raw values. Every row read is accepted or rejected.
     """
@@ -97,7 +96,6 @@ class ValidationResult:
     entity: str
     rows_read: int
     accepted: pa.Table
-    days: pa.ChunkedArray | None
     rejections: pa.Table
     quarantine: pa.Table
 
@@ -143,10 +141,8 @@ def _first_pass(sql: EntitySql, relation: str, passthrough: list[str]) -> str:
     if ERROR_COLUMN in passthrough:
         ok += f" AND {ERROR_COLUMN} IS NULL"
     raw_struct = ", ".join(f"{sql_identifier(f.name)} := {f.raw}" for f in sql.fields)
-    day = sql.day()
     outputs = [
         *sql.accepted_columns(),
-        *([f"{day} AS _day"] if day else []),
         "_ok",
         f"CASE WHEN _ok THEN NULL ELSE struct_pack({raw_struct}) END AS _raw",
         *passthrough,
@@ -384,7 +380,6 @@ class Validator:
             entity=self.spec.name,
             rows_read=table.num_rows,
             accepted=typed,
-            days=accepted.column("_day") if "_day" in accepted.column_names else None,
             rejections=rejections,
             quarantine=quarantine,
         )
@@ -446,29 +441,6 @@ def validate_table(
         con.close()
 
 
-def partition_by_day(result: ValidationResult, default_day: date) -> list[tuple[date, pa.Table]]:
-    """The accepted rows split by partition date, in date order."""
-    table = result.accepted
-    if result.days is None or table.num_rows == 0:
-        return [(default_day, table)] if table.num_rows else []
-    days = result.days.combine_chunks() if isinstance(result.days, pa.ChunkedArray) else result.days
-    ordinals = pc.cast(days, pa.int32())
-    low, high = pc.min_max(ordinals).values()
-    if low.as_py() == high.as_py():
-        return [(days[0].as_py(), table)]
-    order = pc.sort_indices(ordinals)
-    table = table.take(order)
-    sorted_days = pc.take(ordinals, order)
-    bounds = pc.indices_nonzero(pc.not_equal(sorted_days[1:], sorted_days[:-1]))
-    starts = [0, *(int(b) + 1 for b in bounds.to_pylist())]
-    ends = [*starts[1:], table.num_rows]
-    epoch = date(1970, 1, 1).toordinal()
-    return [
-        (date.fromordinal(epoch + sorted_days[s].as_py()), table.slice(s, e - s))
-        for s, e in zip(starts, ends, strict=True)
-    ]
-
-
 __all__ = [
     "ERROR_COLUMN",
     "EXTRA_COLUMN",
@@ -483,7 +455,6 @@ __all__ = [
     "empty_quarantine",
     "empty_rejections",
     "iter_validated",
-    "partition_by_day",
     "rejections_of",
     "validate_relation",
     "validate_table",

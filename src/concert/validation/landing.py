@@ -1,4 +1,4 @@
-"""Landing validated rows in the lake: processed Parquet by day, quarantine JSON lines.
+"""Landing validated rows in the lake: processed Parquet by month, quarantine JSON lines.
 
 Every write uses if-none-match, so a key is written once: a batch that is
 landed again after a crash finds its earlier objects in place and keeps them
@@ -29,7 +29,7 @@ from concert.lake import (
 from concert.validation.constraints import entity_sql
 from foundation.objectstore import ObjectStore, PreconditionFailedError
 
-# Parquet encoding and fsyncs release the GIL; a file lands in up to ~1,000 daily partitions,
+# Parquet encoding and fsyncs release the GIL; a file lands in up to ~100 monthly partitions,
 # and many fsyncs in flight share journal commits (measured: 32 threads, 4x faster than 4).
 WRITER_THREADS = 32
 PART_ROWS = 250_000
@@ -53,9 +53,9 @@ class LandedObject:
 
 @dataclass(frozen=True, slots=True)
 class LandedPartition:
-    """One day's processed files of a batch and the manifest that lists them."""
+    """One month's processed files of a batch and the manifest that lists them."""
 
-    day: date
+    month: date
     files: tuple[LandedObject, ...]
     manifest_key: str
 
@@ -112,23 +112,24 @@ def land_processed(
     batch_id: str,
     chunk: int = 0,
 ) -> list[tuple[date, LandedObject]]:
-    """Write each day's rows as Parquet parts of the batch, in parallel threads.
+    """Write each month's rows as Parquet parts of the batch, in parallel threads.
 
-    A day's rows of chunk ``chunk`` become parts ``chunk * 100`` onwards, one
-    per ``PART_ROWS`` rows, so a big day is encoded on every core at once.
+    ``partitions`` come from :func:`partition_by_month`. A month's rows of chunk
+    ``chunk`` become parts ``chunk * 100`` onwards, one per ``PART_ROWS`` rows,
+    so a big month is encoded on every core at once.
     """
     pieces = [
-        (day, chunk * PARTS_PER_CHUNK + index, table.slice(low, PART_ROWS))
-        for day, table in partitions
+        (month, chunk * PARTS_PER_CHUNK + index, table.slice(low, PART_ROWS))
+        for month, table in partitions
         for index, low in enumerate(range(0, table.num_rows, PART_ROWS))
     ]
 
     def write(piece: tuple[date, int, pa.Table]) -> tuple[date, LandedObject]:
-        day, part, table = piece
-        key = processed_key(spec.name, day, batch_id, part)
+        month, part, table = piece
+        key = processed_key(spec.name, month, batch_id, part)
         data = parquet_bytes(table, spec)
         media = "application/vnd.apache.parquet"
-        return day, put_once(store, key, data, rows=table.num_rows, content_type=media)
+        return month, put_once(store, key, data, rows=table.num_rows, content_type=media)
 
     if len(pieces) == 1:
         return [write(pieces[0])]
@@ -139,21 +140,21 @@ def land_processed(
 def write_processed_manifests(
     store: ObjectStore,
     spec: EntitySpec,
-    files_by_day: dict[date, list[LandedObject]],
+    files_by_month: dict[date, list[LandedObject]],
     *,
     batch_id: str,
     source: str,
     details: dict[str, str],
 ) -> list[LandedPartition]:
-    """One manifest per day partition, listing that day's files of the batch.
+    """One manifest per month partition, listing that month's files of the batch.
 
     A manifest already written (the batch is being landed again) is kept.
     """
 
-    def write(day: date) -> LandedPartition:
-        files = files_by_day[day]
+    def write(month: date) -> LandedPartition:
+        files = files_by_month[month]
         rows = sum(f.rows for f in files)
-        key = manifest_key(Zone.PROCESSED, spec.name, day, batch_id)
+        key = manifest_key(Zone.PROCESSED, spec.name, month, batch_id)
         manifest = BatchManifest(
             batch_id=batch_id,
             zone=Zone.PROCESSED,
@@ -166,13 +167,13 @@ def write_processed_manifests(
             details=details,
         )
         write_once(store, key, manifest)
-        return LandedPartition(day, tuple(files), key)
+        return LandedPartition(month, tuple(files), key)
 
-    days = sorted(files_by_day)
-    if len(days) <= 1:
-        return [write(day) for day in days]
+    months = sorted(files_by_month)
+    if len(months) <= 1:
+        return [write(month) for month in months]
     with ThreadPoolExecutor(WRITER_THREADS) as pool:
-        return list(pool.map(write, days))
+        return list(pool.map(write, months))
 
 
 def write_once(store: ObjectStore, key: str, manifest: BatchManifest) -> bool:

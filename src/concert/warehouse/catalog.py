@@ -23,7 +23,7 @@ from foundation.errors import BadRequestError
 PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
 PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
-PARTITION_KEYS = ({"Name": "dt", "Type": "string"}, {"Name": "batch", "Type": "string"})
+PARTITION_KEYS = ({"Name": "month", "Type": "string"}, {"Name": "batch", "Type": "string"})
 
 _HIVE_SCALARS: dict[pa.DataType, str] = {
     pa.string(): "string",
@@ -84,7 +84,7 @@ def glue_table_inputs(processed_bucket: str, database: str) -> list[dict[str, An
                 "Name": entity,
                 "Description": (
                     f"Concert {entity.replace('_', ' ')} in the processed zone "
-                    f"(database {database}), one partition per day and batch."
+                    f"(database {database}), one partition per month and batch."
                 ),
                 "TableType": "EXTERNAL_TABLE",
                 "Parameters": {"classification": "parquet", "EXTERNAL": "TRUE"},

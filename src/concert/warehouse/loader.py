@@ -2,8 +2,8 @@
 
 A processed batch is visible once its ``_manifest.json`` exists (it is written
 after the data), so the loader walks manifests, not Parquet files, and loads
-exactly the files a manifest lists. Each day partition of a batch is one load,
-recorded in the warehouse's ledger under ``dt=YYYY-MM-DD/batch=<id>``: loading
+exactly the files a manifest lists. Each month partition of a batch is one load,
+recorded in the warehouse's ledger under ``month=YYYY-MM/batch=<id>``: loading
 again changes nothing. Duplicates *across* batches (a re-delivered stream
 micro-batch, the same file uploaded twice) are loaded as they are and removed
 by the staging models, which keep the latest row per entity key.
@@ -25,12 +25,14 @@ from foundation.objectstore import ObjectStore
 from foundation.warehouse import Warehouse
 
 MANIFEST_NAME = "_manifest.json"
-_PARTITION = re.compile(r"^processed/[^/]+/dt=(?P<dt>[0-9-]+)/batch=(?P<batch>[^/]+)/")
+_PARTITION = re.compile(
+    r"^processed/[^/]+/(?P<month>month=[0-9]{4}-[0-9]{2})/batch=(?P<batch>[^/]+)/"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class BatchLoad:
-    """One day partition of one processed batch, and what loading it did.
+    """One month partition of one processed batch, and what loading it did.
 
     ``rows`` is what the load added (for a skipped batch: what its first load
     added); ``expected_rows`` is what the manifest promised.
@@ -38,7 +40,7 @@ class BatchLoad:
 
     entity: str
     table: str
-    partition: str  # dt=YYYY-MM-DD/batch=<id>: the ledger's batch id
+    partition: str  # month=YYYY-MM/batch=<id>: the ledger's batch id
     files: int
     rows: int
     expected_rows: int
@@ -74,7 +76,7 @@ class LoadReport:
 
 
 def _manifests(store: ObjectStore, entity: str) -> list[tuple[str, BatchManifest]]:
-    """(partition, manifest) of every processed batch of ``entity``, oldest day first."""
+    """(partition, manifest) of every processed batch of ``entity``, oldest month first."""
     found = []
     for summary in store.list(f"{Zone.PROCESSED.value}/{entity}/"):
         if not summary.key.endswith("/" + MANIFEST_NAME):
@@ -82,7 +84,9 @@ def _manifests(store: ObjectStore, entity: str) -> list[tuple[str, BatchManifest
         key = summary.key
         where = _PARTITION.match(key)
         if where is None:
-            raise InvalidManifestError("not under processed/{entity}/dt=.../batch=.../", key=key)
+            raise InvalidManifestError(
+                "not under processed/{entity}/month=YYYY-MM/batch=.../", key=key
+            )
         try:
             manifest = read_manifest(store, key)
         except ValidationError as exc:
@@ -107,7 +111,7 @@ def _manifests(store: ObjectStore, entity: str) -> list[tuple[str, BatchManifest
             raise InvalidManifestError(
                 f"lists {outside[0]!r}, which is outside its batch folder {folder}", key=key
             )
-        found.append((f"dt={where['dt']}/batch={where['batch']}", manifest))
+        found.append((f"{where['month']}/batch={where['batch']}", manifest))
     return found
 
 

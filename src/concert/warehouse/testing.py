@@ -3,8 +3,8 @@
 Processed ingestion (validation, quality, lineage) belongs to the ingest
 package; this writer only lays rows out as the warehouse expects them: Parquet
 with ``arrow_schema(spec)`` exactly, lineage columns filled in, one
-``processed/{entity}/dt=YYYY-MM-DD/batch={batch_id}/`` folder per UTC day of
-the entity's event time (the ingest day for entities without one), each with
+``processed/{entity}/month=YYYY-MM/batch={batch_id}/`` folder per UTC month of
+the entity's event time (the ingest month for entities without one), each with
 its ``_manifest.json`` written last.
 """
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from concert.domain import entity_spec
@@ -26,8 +25,10 @@ from concert.lake import (
     ManifestFile,
     Zone,
     manifest_key,
+    month_of,
     new_batch_id,
     processed_key,
+    split_by_month,
     write_manifest,
 )
 from foundation.objectstore import ObjectStore
@@ -70,21 +71,6 @@ def with_lineage(
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _days(entity: str, table: pa.Table, ingested_at: datetime) -> list[tuple[date, pa.Table]]:
-    event_time = entity_spec(entity).event_time
-    if event_time is None or table.num_rows == 0:
-        return [(ingested_at.astimezone(UTC).date(), table)]
-    days = pc.cast(table.column(event_time), pa.date32()).combine_chunks()
-    order = pc.sort_indices(days)
-    table, days = table.take(order), days.take(order)
-    runs = pc.run_end_encode(days)
-    parts, start = [], 0
-    for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
-        parts.append((day, table.slice(start, end - start)))
-        start = end
-    return parts
-
-
 def write_processed(
     store: ObjectStore,
     entity: str,
@@ -95,18 +81,21 @@ def write_processed(
     ingested_at: datetime | None = None,
     rows_per_file: int = DEFAULT_ROWS_PER_FILE,
 ) -> list[BatchManifest]:
-    """Write one batch of ``rows`` to the processed zone; returns a manifest per day partition."""
+    """Write one batch of ``rows`` to the processed zone; returns a manifest per month partition."""
     ingested_at = ingested_at or datetime.now(UTC)
     batch_id = batch_id or new_batch_id(ingested_at)
     table = with_lineage(entity, rows, batch_id=batch_id, source=source, ingested_at=ingested_at)
     manifests = []
-    for day, part in _days(entity, table, ingested_at):
+    landed_on = ingested_at.astimezone(UTC).date()
+    parts = split_by_month(table, entity_spec(entity).event_time, landed_on)
+    # An empty batch still gets its (empty) partition and manifest.
+    for month, part in parts or [(month_of(landed_on), table)]:
         files = []
         for number, start in enumerate(range(0, max(part.num_rows, 1), rows_per_file)):
             chunk = part.slice(start, rows_per_file)
             buffer = io.BytesIO()
             pq.write_table(chunk, buffer)
-            key = processed_key(entity, day, batch_id, number)
+            key = processed_key(entity, month, batch_id, number)
             info = store.put(key, buffer.getvalue(), if_none_match=True)
             files.append(ManifestFile(key=key, size=info.size, etag=info.etag, rows=chunk.num_rows))
         manifest = BatchManifest(
@@ -120,7 +109,7 @@ def write_processed(
             rows_accepted=part.num_rows,
             rows_rejected=0,
         )
-        write_manifest(store, manifest_key(Zone.PROCESSED, entity, day, batch_id), manifest)
+        write_manifest(store, manifest_key(Zone.PROCESSED, entity, month, batch_id), manifest)
         manifests.append(manifest)
     return manifests
 

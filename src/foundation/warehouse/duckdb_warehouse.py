@@ -138,7 +138,7 @@ class DuckDbWarehouse(Warehouse):
             for source in sources:
                 inserted = self._run(
                     cursor,
-                    # Hive folders (dt=/batch=) must not become extra columns: load by position.
+                    # Hive folders (month=/batch=) must not become extra columns: load by position.
                     f"INSERT INTO {table} SELECT * "  # noqa: S608 - checked identifier
                     "FROM read_parquet($source, hive_partitioning = false)",
                     {"source": source},

@@ -3,7 +3,7 @@
 ``ingest_file`` stores the original bytes in the raw zone (streamed, with
 if-none-match), parses the file without loading it whole, validates every row
 with the SQL generated from the models and lands accepted rows as processed
-Parquet by event date, rejected rows in quarantine with their reasons, and a
+Parquet by event month, rejected rows in quarantine with their reasons, and a
 manifest per batch in each zone. The raw copy runs beside the parse; nothing
 is written to the processed zone before the raw bytes are durable.
 
@@ -59,6 +59,7 @@ from concert.lake import (
     new_batch_id,
     quarantine_key,
     raw_key,
+    split_by_month,
 )
 from concert.validation.engine import (
     Lineage,
@@ -66,7 +67,6 @@ from concert.validation.engine import (
     ValidationResult,
     connect,
     iter_validated,
-    partition_by_day,
     rejections_of,
 )
 from concert.validation.landing import (
@@ -254,6 +254,7 @@ class _Landing:
     rejections: list[pa.Table] = field(default_factory=list)
     quarantine: list[pa.Table] = field(default_factory=list)
     files: dict[date, list[LandedObject]] = field(default_factory=lambda: defaultdict(list))
+    """The landed Parquet parts by month partition (named by the month's first day)."""
 
     def wait_for_raw(self) -> ObjectInfo:
         """The raw copy must be durable (and the text valid) before anything else is written."""
@@ -277,12 +278,12 @@ class _Landing:
 
     def land(self, result: ValidationResult, chunk: int) -> None:
         self.wait_for_raw()
-        partitions = partition_by_day(result, self.default_day)
+        partitions = split_by_month(result.accepted, self.spec.event_time, self.default_day)
         landed = land_processed(
             self.store, self.spec, partitions, batch_id=self.lineage.batch_id, chunk=chunk
         )
-        for day, obj in landed:
-            self.files[day].append(obj)
+        for month, obj in landed:
+            self.files[month].append(obj)
         self.rows_read += result.rows_read
         self.rows_accepted += result.rows_accepted
         self.rows_rejected += result.rows_rejected
@@ -504,14 +505,14 @@ def _finish(
                           rows=landing.rows_read)]  # fmt: skip
     if quarantined is not None:
         files.append(quarantined.manifest_file())
-    days = sorted(landing.files)
+    months = sorted(landing.files)
     details = {
         "sha256": sha256,
         "format": fmt.value,
-        "partitions": str(len(days)),
+        "partitions": str(len(months)),
     }
-    if days:
-        details["first_day"], details["last_day"] = days[0].isoformat(), days[-1].isoformat()
+    if months:
+        details["first_month"], details["last_month"] = f"{months[0]:%Y-%m}", f"{months[-1]:%Y-%m}"
     write_once(
         raw_store,
         raw_manifest,

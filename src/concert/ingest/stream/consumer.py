@@ -40,7 +40,15 @@ import pyarrow.compute as pc
 
 from concert.domain.models import ENTITIES, EntitySpec
 from concert.ingest.stream.events import EVENT_ENTITIES
-from concert.lake import BatchManifest, ManifestFile, Zone, manifest_key, quarantine_key, raw_key
+from concert.lake import (
+    BatchManifest,
+    ManifestFile,
+    Zone,
+    manifest_key,
+    quarantine_key,
+    raw_key,
+    split_by_month,
+)
 from concert.validation.constraints import (
     ZONE_REASON,
     sql_identifier,
@@ -56,7 +64,6 @@ from concert.validation.engine import (
     ValidationResult,
     Validator,
     connect,
-    partition_by_day,
 )
 from concert.validation.landing import (
     LandedObject,
@@ -344,14 +351,14 @@ class EventLandingHandler:
         raw_manifest = manifest_key(Zone.RAW, RAW_ENTITY, day, batch_id, source=SOURCE)
         for entity, result in outcome.results.items():
             spec = ENTITIES[entity]
-            partitions = partition_by_day(result, day)
-            by_day: dict[date, list[LandedObject]] = {}
-            for partition_day, obj in land_processed(
+            partitions = split_by_month(result.accepted, spec.event_time, day)
+            by_month: dict[date, list[LandedObject]] = {}
+            for month, obj in land_processed(
                 self.processed_store, spec, partitions, batch_id=batch_id
             ):
-                by_day.setdefault(partition_day, []).append(obj)
+                by_month.setdefault(month, []).append(obj)
             write_processed_manifests(
-                self.processed_store, spec, by_day, batch_id=batch_id, source=SOURCE,
+                self.processed_store, spec, by_month, batch_id=batch_id, source=SOURCE,
                 details={"raw_manifest": raw_manifest},
             )  # fmt: skip
             details[f"{entity}_accepted"] = str(result.rows_accepted)

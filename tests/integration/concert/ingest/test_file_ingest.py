@@ -37,8 +37,10 @@ SALES_HEADER = (
 )
 
 
-def sale_line(n: int, *, quantity: str = "2", day: int = 1, method: str = "paypal") -> str:
-    return f"s{n},c1,u{n},vip,{quantity},10.5,{float(quantity) * 10.5 if quantity.isdigit() else 21.0},2025-06-{day:02d}T20:00:00Z,{method}\n"  # noqa: E501
+def sale_line(
+    n: int, *, quantity: str = "2", day: int = 1, method: str = "paypal", month: int = 6
+) -> str:
+    return f"s{n},c1,u{n},vip,{quantity},10.5,{float(quantity) * 10.5 if quantity.isdigit() else 21.0},2025-{month:02d}-{day:02d}T20:00:00Z,{method}\n"  # noqa: E501
 
 
 @pytest.fixture
@@ -134,16 +136,18 @@ def test_the_raw_zone_keeps_the_original_bytes(
     assert report.raw_key.startswith("raw/upload/ticket_sales/dt=")
 
 
-def test_rows_land_in_the_partition_of_their_event_date(
+def test_rows_land_in_the_partition_of_their_event_month(
     stores: tuple[LocalObjectStore, LocalObjectStore],
 ) -> None:
-    body = SALES_HEADER + sale_line(1, day=1) + sale_line(2, day=3) + sale_line(3, day=1)
-    report = ingest(stores, body.encode(), content_type="text/csv")
-    assert [k.split("/")[2] for k in report.processed_keys] == ["dt=2025-06-01", "dt=2025-06-03"]
+    lines = [sale_line(1, day=1), sale_line(2, day=3, month=7), sale_line(3, day=30)]
+    report = ingest(stores, (SALES_HEADER + "".join(lines)).encode(), content_type="text/csv")
+    assert [k.split("/")[2] for k in report.processed_keys] == ["month=2025-06", "month=2025-07"]
     assert len(report.processed_manifest_keys) == 2
+    june = pq.read_table(io.BytesIO(stores[1].get(report.processed_keys[0]).body))
+    assert sorted(june.column("sale_id").to_pylist()) == ["s1", "s3"]
 
 
-def test_artists_without_an_event_time_land_in_the_ingest_day(
+def test_artists_without_an_event_time_land_in_the_ingest_month(
     stores: tuple[LocalObjectStore, LocalObjectStore], samples: Path
 ) -> None:
     report = ingest(stores, samples / "artists.csv", "artists", filename="artists.csv")

@@ -88,8 +88,8 @@ def test_events_land_once_partitioned_by_their_own_time(lake: Lake) -> None:
     lake.consume(batch_size=7)
     assert_exactly_once(lake, 30)
     assert lake.processed_table("user_interactions").column("interaction_id").to_pylist() == ["i1"]
-    day = f"dt={NOW.date().isoformat()}"
-    assert all(day in s.key for s in lake.processed.list("processed/"))
+    month = f"/month={NOW:%Y-%m}/"
+    assert all(month in s.key for s in lake.processed.list("processed/"))
     for summary in lake.raw.list("raw/stream/events/"):
         if summary.key.endswith("_manifest.json"):
             manifest = read_manifest(lake.raw, summary.key)
@@ -144,12 +144,14 @@ def test_repeated_event_ids_are_rejected_within_and_across_batches(lake: Lake) -
 def test_a_late_event_lands_in_its_old_partition_as_a_new_batch(lake: Lake) -> None:
     publish_events(lake.stream, sales(3))
     lake.consume()
-    old_day = NOW - timedelta(days=9)
+    old_day = NOW - timedelta(days=40)
     publish_events(lake.stream, [event_for(sale(99, when=old_day), event_id="late")])
     lake.consume()
-    late_keys = [s.key for s in lake.processed.list(f"processed/ticket_sales/dt={old_day.date()}/")]
+    late_keys = [
+        s.key for s in lake.processed.list(f"processed/ticket_sales/month={old_day:%Y-%m}/")
+    ]
     assert len(late_keys) == 2  # one part and its manifest
-    today = [s.key for s in lake.processed.list(f"processed/ticket_sales/dt={NOW.date()}/")]
+    today = [s.key for s in lake.processed.list(f"processed/ticket_sales/month={NOW:%Y-%m}/")]
     late_batch = late_keys[0].split("/")[3]
     assert all(late_batch not in key for key in today)
     assert_exactly_once(lake, 4)

@@ -60,16 +60,15 @@ def test_loading_again_changes_nothing(warehouse: Warehouse, lake: LocalObjectSt
     assert [b.rows for b in again.batches] == [b.rows for b in first.batches]
 
 
-def test_each_day_partition_of_a_batch_is_its_own_load(
+def test_each_month_partition_of_a_batch_is_its_own_load(
     warehouse: Warehouse, store: LocalObjectStore
 ) -> None:
-    # One batch of sales on three days: three folders, three manifests, three loads.
-    write_processed(store, "ticket_sales", SALES[:3], batch_id="sales-batch-1")
+    # One batch of sales in two months: two folders, two manifests, two loads.
+    write_processed(store, "ticket_sales", SALES[7:10], batch_id="sales-batch-1")
     report = load_processed(warehouse, store, entity="ticket_sales")
-    assert [batch.partition for batch in report.loaded] == [
-        "dt=2024-06-01/batch=sales-batch-1",
-        "dt=2024-06-02/batch=sales-batch-1",
-        "dt=2024-06-03/batch=sales-batch-1",
+    assert [(batch.partition, batch.rows) for batch in report.loaded] == [
+        ("month=2024-06/batch=sales-batch-1", 1),
+        ("month=2024-07/batch=sales-batch-1", 2),
     ]
     assert report.rows_loaded == 3
 
@@ -119,7 +118,7 @@ def test_one_entity_can_be_loaded_alone(warehouse: Warehouse, lake: LocalObjectS
 def test_progress_reports_each_batch(warehouse: Warehouse, lake: LocalObjectStore) -> None:
     calls: list[tuple[str, int, int]] = []
     load_processed(warehouse, lake, entity="concerts", progress=lambda *call: calls.append(call))
-    assert calls == [("loading raw_concerts", done, 4) for done in range(5)]
+    assert calls == [("loading raw_concerts", done, 2) for done in range(3)]  # June, July
 
 
 def _manifest(store: LocalObjectStore, key: str, **fields: object) -> None:
@@ -188,7 +187,7 @@ def test_a_batch_whose_rows_were_all_rejected_loads_nothing(
     )
     report = load_processed(warehouse, store, entity="venues")
     assert [(b.partition, b.rows, b.files) for b in report.batches] == [
-        ("dt=2024-07-03/batch=b1", 0, 0)
+        ("month=2024-07/batch=b1", 0, 0)
     ]
     assert warehouse.query("select count(*) as n from raw_venues").column("n")[0].as_py() == 0
 

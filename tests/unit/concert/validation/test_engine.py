@@ -11,6 +11,7 @@ import pytest
 
 from concert.domain.models import ENTITIES
 from concert.domain.schema import arrow_schema
+from concert.lake import split_by_month
 from concert.validation import (
     ColumnMismatchError,
     Lineage,
@@ -18,7 +19,6 @@ from concert.validation import (
     Validator,
     connect,
     iter_validated,
-    partition_by_day,
     validate_table,
 )
 
@@ -126,15 +126,25 @@ def test_a_prepared_validator_reads_the_slot_it_was_prepared_on_each_run(
     assert (result.rows_accepted, result.rows_rejected) == (0, 1)
 
 
-def test_partitions_follow_the_utc_date_of_the_event_time() -> None:
+def test_partitions_follow_the_utc_month_of_the_event_time() -> None:
     rows = [
-        sale(1, purchase_timestamp="2025-06-01T23:30:00-02:00"),  # 2025-06-02 in UTC
+        sale(1, purchase_timestamp="2025-06-30T23:30:00-02:00"),  # 2025-07-01 in UTC
         sale(2, purchase_timestamp="2025-06-01T10:00:00Z"),
-        sale(3, purchase_timestamp="2025-06-02T01:00:00Z"),
+        sale(3, purchase_timestamp="2024-12-31T23:59:59Z"),
+        sale(4, purchase_timestamp="2025-07-02T01:00:00Z"),
     ]
     result = validate_table(table(rows), SALES, LINEAGE)
-    parts = partition_by_day(result, date(2000, 1, 1))
-    assert [(day, part.column("sale_id").to_pylist()) for day, part in parts] == [
+    parts = split_by_month(result.accepted, SALES.event_time, date(2000, 1, 1))
+    assert [(month, part.column("sale_id").to_pylist()) for month, part in parts] == [
+        (date(2024, 12, 1), ["s3"]),
         (date(2025, 6, 1), ["s2"]),
-        (date(2025, 6, 2), ["s1", "s3"]),
+        (date(2025, 7, 1), ["s1", "s4"]),
     ]
+
+
+def test_rows_without_an_event_time_go_to_the_default_month() -> None:
+    artists = pa.table({"artist_id": ["a1", "a2"]})
+    assert [(m, t.num_rows) for m, t in split_by_month(artists, None, date(2025, 3, 9))] == [
+        (date(2025, 3, 1), 2)
+    ]
+    assert split_by_month(artists.slice(0, 0), None, date(2025, 3, 9)) == []

@@ -74,7 +74,7 @@ def test_table_is_an_external_parquet_table_partitioned_like_the_zone(
     assert storage["InputFormat"] == PARQUET_INPUT_FORMAT
     assert storage["SerdeInfo"]["SerializationLibrary"] == PARQUET_SERDE
     assert table["PartitionKeys"] == [
-        {"Name": "dt", "Type": "string"},
+        {"Name": "month", "Type": "string"},
         {"Name": "batch", "Type": "string"},
     ]
     assert table["TableType"] == "EXTERNAL_TABLE"
@@ -126,6 +126,6 @@ def test_cfn_shape_is_camel_case_with_parameter_maps_untouched() -> None:
         "parameters": {"serialization.format": "1"},
     }
     assert cfn["partitionKeys"] == [
-        {"name": "dt", "type": "string"},
+        {"name": "month", "type": "string"},
         {"name": "batch", "type": "string"},
     ]

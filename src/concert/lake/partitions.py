@@ -1,0 +1,45 @@
+"""Splitting rows into the processed zone's month partitions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from concert.lake.layout import month_of
+
+
+def split_by_month(
+    table: pa.Table, event_time: str | None, default_month: date
+) -> list[tuple[date, pa.Table]]:
+    """``table``'s rows split by the UTC month of column ``event_time``, in month order.
+
+    Each month is named by its first day. Without an event time every row goes
+    to ``default_month``; an empty table has no partitions.
+    """
+    if table.num_rows == 0:
+        return []
+    if event_time is None:
+        return [(month_of(default_month), table)]
+    times = table.column(event_time).combine_chunks()
+    months = pc.add(pc.multiply(pc.year(times), 12), pc.subtract(pc.month(times), 1))
+    low, high = pc.min_max(months).values()
+    if low.as_py() == high.as_py():
+        return [(_month_date(low.as_py()), table)]
+    order = pc.sort_indices(months)
+    table = table.take(order)
+    runs = pc.run_end_encode(pc.take(months, order))
+    parts, start = [], 0
+    for month, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+        parts.append((_month_date(month), table.slice(start, end - start)))
+        start = end
+    return parts
+
+
+def _month_date(index: int) -> date:
+    """The first day of month number ``year * 12 + (month - 1)``."""
+    return date(index // 12, index % 12 + 1, 1)
+
+
+__all__ = ["split_by_month"]
