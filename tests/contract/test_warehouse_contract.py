@@ -570,10 +570,27 @@ def expect_ledger_table(stubber: Stubber) -> None:
     expect_describe(stubber, load["ledger_ddl"]["describe_statement"])
 
 
-def copy_and_record(quoted_source: str, mode: str = "append") -> list[str]:
+def expect_super_column_lookup(stubber: Stubber, result: str) -> None:
+    """The catalog lookup a load makes to learn whether ``orders`` has a SUPER column."""
+    load = recorded("load_parquet")
+    statement_id = expect_statement(
+        stubber,
+        load["ledger_lookup"],
+        "SELECT 1 AS found FROM information_schema.columns "
+        "WHERE table_catalog = CURRENT_DATABASE() AND LOWER(table_schema) = LOWER(:schema) "
+        "AND LOWER(table_name) = LOWER(:table) AND data_type = 'super' LIMIT 1",
+        [{"name": "schema", "value": "public"}, {"name": "table", "value": "orders"}],
+    )
+    expect_describe(stubber, load["ledger_lookup"]["describe_statement"])
+    stubber.add_response("get_statement_result", load[result], {"Id": statement_id})
+
+
+def copy_and_record(
+    quoted_source: str, mode: str = "append", parquet: str = "PARQUET"
+) -> list[str]:
     """The COPY and ledger insert expected for one source, given as a Redshift literal."""
     return [
-        f"COPY orders FROM {quoted_source} IAM_ROLE '{COPY_ROLE}' FORMAT AS PARQUET",
+        f"COPY orders FROM {quoted_source} IAM_ROLE '{COPY_ROLE}' FORMAT AS {parquet}",
         "INSERT INTO _skyline_loads "
         "(table_name, batch_id, source_uri, row_count, load_mode, loaded_at) "
         f"SELECT 'orders', 'batch-7', {quoted_source}, pg_last_copy_count(), '{mode}', GETDATE()",
@@ -710,22 +727,28 @@ def test_redshift_script_runs_as_one_translated_batch(
     )
 
 
+# Lists, structs and maps in Parquet load into SUPER columns only with SERIALIZETOJSON.
+@pytest.mark.parametrize(
+    ("super_column", "parquet"),
+    [("super_column_absent", "PARQUET"), ("super_column_present", "PARQUET SERIALIZETOJSON")],
+)
 def test_redshift_load_copies_and_records_ledger_in_one_batch(
-    data_api: tuple[RedshiftWarehouse, Stubber],
+    data_api: tuple[RedshiftWarehouse, Stubber], super_column: str, parquet: str
 ) -> None:
     warehouse, stubber = data_api
     load = recorded("load_parquet")
     sources = ["s3://skyline-curated/orders/batch=7/part-0.parquet", "s3://skyline-curated/o'k/"]
     expect_ledger_table(stubber)
     expect_ledger(stubber, "batch-7", "ledger_empty_result")
+    expect_super_column_lookup(stubber, super_column)
     stubber.add_response(
         "batch_execute_statement",
         load["batch_execute_statement"],
         {
             "Sqls": [
-                *copy_and_record(f"'{sources[0]}'"),
+                *copy_and_record(f"'{sources[0]}'", parquet=parquet),
                 # The quote in the key is escaped the way Redshift reads it.
-                *copy_and_record("'s3://skyline-curated/o\\'k/'"),
+                *copy_and_record("'s3://skyline-curated/o\\'k/'", parquet=parquet),
             ],
             **TARGET,
         },
@@ -758,6 +781,7 @@ def test_redshift_failed_load_raises_load_error_with_redshift_message(
     source = "s3://skyline-curated/orders/batch=7/"
     expect_ledger_table(stubber)
     expect_ledger(stubber, "batch-7", "ledger_empty_result")
+    expect_super_column_lookup(stubber, "super_column_absent")
     stubber.add_response(
         "batch_execute_statement",
         load["batch_execute_statement"],

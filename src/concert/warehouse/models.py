@@ -4,10 +4,21 @@ Dependencies are not kept by hand: each model's SQL is parsed with sqlglot and
 the tables it reads (minus its own CTEs) are its dependencies. A model may
 read other models and the ``raw_<entity>`` tables, nothing else, and the
 graph must have no cycle; the build order is a topological order of it.
+
+Shared SQL: the staging models all keep the latest row per key of a raw table
+(by ``_ingested_at``, then ``_batch_id``), written once in ``sql/latest_rows.sql``
+as a chain of CTEs ending in ``latest``. A model whose first line is
+``-- latest rows of <raw table> by <key column>`` is composed on loading: that
+file, with ``{source}`` and ``{key}`` filled in (``str.format``, so a brace meant
+literally is doubled), goes in front of the model's own CTEs, which read
+``latest``. The result is one plain query like any other model's, so it runs
+unchanged in DuckDB, translates to Redshift with sqlglot, and is what
+:attr:`Model.sql` holds; no engine macro is involved.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
@@ -26,6 +37,8 @@ from concert.warehouse.sql.models import MODELS
 SQL_ROOT = Path(__file__).parent / "sql"
 LAYERS = ("staging", "core", "marts")
 RAW_TABLES = frozenset(raw_table_name(entity) for entity in ENTITIES)
+LATEST_ROWS_SQL = SQL_ROOT / "latest_rows.sql"
+_LATEST_ROWS_HEADER = re.compile(r"-- latest rows of (?P<source>\w+) by (?P<key>\w+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +77,30 @@ def read_tables(sql: str, *, model: str = "<sql>") -> frozenset[str]:
     return frozenset(tables - ctes)
 
 
+def compose(name: str, sql: str) -> str:
+    """The query a model runs: its file's SQL, with the shared latest-rows CTEs put in
+    front when its first line is ``-- latest rows of <raw table> by <key column>``."""
+    lines = sql.splitlines()
+    header = _LATEST_ROWS_HEADER.fullmatch(lines[0].strip()) if lines else None
+    if header is None:
+        return sql
+    # The comment lines stay on top; the CTE chain after them continues the shared one.
+    start = next(
+        (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("--")),
+        len(lines),
+    )
+    body = "\n".join(lines[start:])
+    if not re.match(r"with\s", body):
+        raise ModelDefinitionError(
+            f"model {name} reads latest rows, so its SQL after the comments must be a CTE "
+            "chain starting with 'with'",
+            model=name,
+        )
+    shared = LATEST_ROWS_SQL.read_text(encoding="utf-8").strip()
+    ctes = shared.format(source=header["source"], key=header["key"])
+    return "\n".join([*lines[:start], f"{ctes},", "", body.removeprefix("with").lstrip()])
+
+
 def _discover() -> dict[str, tuple[str, Path]]:
     found: dict[str, tuple[str, Path]] = {}
     for layer in LAYERS:
@@ -89,7 +126,7 @@ def load_models() -> dict[str, Model]:
         )
     models = {}
     for name, (layer, path) in files.items():
-        sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+        sql = compose(name, path.read_text(encoding="utf-8").strip().rstrip(";"))
         tables = read_tables(sql, model=name)
         unknown = sorted(tables - files.keys() - RAW_TABLES)
         if unknown:
@@ -122,4 +159,14 @@ def build_order(models: dict[str, Model]) -> list[str]:
     return order
 
 
-__all__ = ["LAYERS", "RAW_TABLES", "SQL_ROOT", "Model", "build_order", "load_models", "read_tables"]
+__all__ = [
+    "LATEST_ROWS_SQL",
+    "LAYERS",
+    "RAW_TABLES",
+    "SQL_ROOT",
+    "Model",
+    "build_order",
+    "compose",
+    "load_models",
+    "read_tables",
+]

@@ -3,6 +3,11 @@
 Statements are submitted, polled with ``describe_statement`` until they end,
 and their rows fetched page by page with ``get_statement_result`` and turned
 into an Arrow table typed from the column metadata.
+
+Parquet loads run ``COPY ... FORMAT AS PARQUET``. Nested Parquet columns (lists,
+structs, maps) load into SUPER columns only with ``SERIALIZETOJSON``, so before
+copying the adapter asks the catalog whether the target table has a SUPER
+column and adds the option when it does.
 """
 
 from __future__ import annotations
@@ -38,6 +43,13 @@ from foundation.warehouse.exceptions import (
 MAX_BATCH_STATEMENTS = 40
 _MAX_POLL_INTERVAL = 2.0
 _FAILED = frozenset({"FAILED", "ABORTED"})
+# One row when the table has a SUPER column, which COPY fills only with SERIALIZETOJSON.
+_SUPER_COLUMN = (
+    "SELECT 1 AS found FROM information_schema.columns "
+    "WHERE table_catalog = current_database() "
+    "AND lower(table_schema) = lower($schema) AND lower(table_name) = lower($table) "
+    "AND data_type = 'super' LIMIT 1"
+)
 
 # Column types whose values arrive as typed JSON fields (longValue, doubleValue, ...).
 _TYPED_FIELDS: dict[str, pa.DataType] = {
@@ -286,15 +298,22 @@ class RedshiftWarehouse(Warehouse):
                 names=("sources",),
             )
 
+    def _has_super_column(self, table: str) -> bool:
+        """Whether ``table`` (``table`` or ``schema.table``) has a column of type SUPER."""
+        schema, _, name = table.rpartition(".")
+        found = self.query(_SUPER_COLUMN, {"schema": schema or self.default_schema, "table": name})
+        return bool(found.num_rows > 0)
+
     def _load(self, table: str, sources: Sequence[str], batch_id: str, mode: LoadMode) -> int:
         role = _literal(str(self.copy_role_arn))
+        parquet = "PARQUET SERIALIZETOJSON" if self._has_super_column(table) else "PARQUET"
         # DELETE, not TRUNCATE: TRUNCATE commits at once in Redshift, breaking the transaction.
         statements = [f"DELETE FROM {table}"] if mode == "replace" else []  # noqa: S608
         copy_positions = []
         for source in sources:
             copy_positions.append(len(statements))
             statements.append(
-                f"COPY {table} FROM {_literal(source)} IAM_ROLE {role} FORMAT AS PARQUET"
+                f"COPY {table} FROM {_literal(source)} IAM_ROLE {role} FORMAT AS {parquet}"
             )
             statements.append(
                 f"INSERT INTO {LEDGER_TABLE} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 import sqlglot
 from sqlglot.tokenizer_core import TokenType
@@ -12,7 +13,15 @@ from sqlglot.tokenizer_core import TokenType
 from concert.warehouse import models as registry
 from concert.warehouse.checks import ModelSpec, NotNull, Unique
 from concert.warehouse.exceptions import ModelDefinitionError
-from concert.warehouse.models import LAYERS, SQL_ROOT, Model, build_order, load_models, read_tables
+from concert.warehouse.models import (
+    LAYERS,
+    SQL_ROOT,
+    Model,
+    build_order,
+    compose,
+    load_models,
+    read_tables,
+)
 from concert.warehouse.sql.models import MODELS
 
 REQUIRED = {
@@ -100,6 +109,60 @@ def test_models_are_lowercase_cte_chains_ending_in_select_star_from_final() -> N
             and token.text.isalpha()
         ]
         assert all(word == word.lower() for word in keywords), model.name
+
+
+def test_staging_models_take_the_shared_latest_rows_ctes_by_their_key() -> None:
+    for name in REQUIRED["staging"]:
+        model = load_models()[name]
+        (key,) = model.spec.key
+        written = (SQL_ROOT / "staging" / f"{name}.sql").read_text(encoding="utf-8")
+        raw = f"raw_{name.removeprefix('stg_')}"
+        assert written.startswith(f"-- latest rows of {raw} by {key}\nwith final as (")
+        assert "duplicated_keys" not in written  # written once, in latest_rows.sql
+        assert f"partition by source.{key} order by" in model.sql
+        assert f"group by {key}\n" in model.sql
+
+
+THINGS = "-- latest rows of raw_things by thing_id\n-- a note\n" + (
+    "with final as (select thing_id, label from latest)\nselect * from final"
+)
+
+
+def test_compose_puts_the_shared_ctes_in_front_of_the_model_s_own() -> None:
+    composed = compose("stg_things", THINGS)
+    assert composed.startswith("-- latest rows of raw_things by thing_id\n-- a note\n")
+    assert composed.endswith(
+        "),\n\nfinal as (select thing_id, label from latest)\nselect * from final"
+    )
+    assert "{" not in composed
+    assert read_tables(composed) == {"raw_things"}
+
+
+def test_composed_latest_rows_keep_the_last_ingested_then_the_last_batch() -> None:
+    connection = duckdb.connect()
+    connection.execute(
+        "create table raw_things as select * from (values "
+        "(1, 'single', timestamp '2024-01-01', 'b1'), "
+        "(2, 'older', timestamp '2024-01-01', 'b9'), (2, 'newer', timestamp '2024-01-02', 'b1'), "
+        "(3, 'first batch', timestamp '2024-01-01', 'b1'), "
+        "(3, 'second batch', timestamp '2024-01-01', 'b2')"
+        ") as t(thing_id, label, _ingested_at, _batch_id)"
+    )
+    rows = connection.sql(compose("stg_things", THINGS) + " order by thing_id").fetchall()
+    assert rows == [(1, "single"), (2, "newer"), (3, "second batch")]
+
+
+def test_sql_without_the_latest_rows_line_is_left_as_written() -> None:
+    sql = (
+        "-- latest rows are not asked for here\nwith final as (select 1 as id) select * from final"
+    )
+    assert compose("dim_x", sql) == sql
+
+
+def test_latest_rows_need_a_cte_chain_after_the_comments() -> None:
+    with pytest.raises(ModelDefinitionError, match="stg_flat reads latest rows") as caught:
+        compose("stg_flat", "-- latest rows of raw_things by thing_id\nselect * from latest")
+    assert caught.value.model == "stg_flat"
 
 
 def test_materialisation_is_drop_and_create_table_as_not_create_or_replace() -> None:

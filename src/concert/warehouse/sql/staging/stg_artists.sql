@@ -1,50 +1,5 @@
--- The latest row per artist_id wins (by _ingested_at, then batch id). Keys seen once,
--- nearly all of them, skip the window function: partitioning millions of rows by a
--- unique key costs several times more than finding the few duplicated keys.
-with source as (
-
-    select * from raw_artists
-
-),
-
-duplicated_keys as (
-
-    select artist_id
-    from source
-    group by artist_id
-    having count(*) > 1
-
-),
-
-single_rows as (
-
-    select source.*
-    from source
-    left join duplicated_keys on source.artist_id = duplicated_keys.artist_id
-    where duplicated_keys.artist_id is null
-
-),
-
-latest_of_duplicates as (
-
-    select source.*
-    from source
-    inner join duplicated_keys on source.artist_id = duplicated_keys.artist_id
-    qualify row_number() over (
-        partition by source.artist_id order by source._ingested_at desc, source._batch_id desc
-    ) = 1
-
-),
-
-latest as (
-
-    select * from single_rows
-    union all
-    select * from latest_of_duplicates
-
-),
-
-final as (
+-- latest rows of raw_artists by artist_id
+with final as (
 
     select
         artist_id,
