@@ -310,23 +310,34 @@ class Validator:
         self.query = _first_pass(self.sql, relation, passthrough)
         Validator._prepared += 1
         name = f"_validate_{spec.name}_{Validator._prepared}"
-        # The reasons run while the first pass still streams: on a connection of their own.
-        self._reasons_con = connect(threads=1)
         self._rejected = TableSlot(_rejected_schema(self.sql))
-        self._reasons_con.register("_rejected", self._rejected)
+        self._prepare = prepare
+        self._reasons_con: duckdb.DuckDBPyConnection | None = None
         self.reasons_query = _second_pass(self.sql, "_rejected")
         if prepare:
             con.execute(f"PREPARE {name} AS {self.query}")
-            self._reasons_con.execute(f"PREPARE _reasons AS {self.reasons_query}")
-            self.query, self.reasons_query = f"EXECUTE {name}", "EXECUTE _reasons"
+            self.query = f"EXECUTE {name}"
 
     def close(self) -> None:
         """Release the reasons connection (the caller owns ``con``)."""
-        self._reasons_con.close()
+        if self._reasons_con is not None:
+            self._reasons_con.close()
+
+    def _reasons_connection(self) -> duckdb.DuckDBPyConnection:
+        """The reasons run while the first pass still streams: on a connection of their own,
+        opened on the first rejection (a clean file never pays for it)."""
+        if self._reasons_con is None:
+            self._reasons_con = connect(threads=1)
+            self._reasons_con.register("_rejected", self._rejected)
+            if self._prepare:
+                self._reasons_con.execute(f"PREPARE _reasons AS {self.reasons_query}")
+                self.reasons_query = "EXECUTE _reasons"
+        return self._reasons_con
 
     def _reasons(self, rejected: pa.Table) -> tuple[pa.Table, pa.Table]:
         self._rejected.table = rejected.cast(self._rejected.table.schema)
-        return _reasons(self._reasons_con.sql(self.reasons_query).to_arrow_table())
+        connection = self._reasons_connection()
+        return _reasons(connection.sql(self.reasons_query).to_arrow_table())
 
     def iter(
         self,
