@@ -17,12 +17,13 @@ import json
 import math
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -153,7 +154,26 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-class JsonApi:
+class Closing(ABC):
+    """``with`` support for anything that holds connections: leaving the block closes it."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connections."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class JsonApi(Closing):
     """One API's JSON endpoints under ``base_url``; ``secret_params`` never appear in errors."""
 
     def __init__(
@@ -250,17 +270,6 @@ class JsonApi:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> JsonApi:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     # -- helpers --------------------------------------------------------------
 
     def _pace(self) -> None:
@@ -343,9 +352,26 @@ class JsonApi:
         )
 
 
+class ApiClient(Closing):
+    """The base of an API's client: the one :class:`JsonApi` it sends through."""
+
+    def __init__(self, api: JsonApi) -> None:
+        self._api = api
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._api.requests
+
+    def close(self) -> None:
+        self._api.close()
+
+
 __all__ = [
+    "ApiClient",
     "ApiPage",
     "ApiResponse",
+    "Closing",
     "HttpOptions",
     "JsonApi",
     "RetryPolicy",

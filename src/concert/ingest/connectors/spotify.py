@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -29,7 +28,14 @@ from concert.ingest.connectors.exceptions import (
     ApiRequestError,
     ApiResponseError,
 )
-from concert.ingest.connectors.http import ApiPage, ApiResponse, HttpOptions, JsonApi, QueryParams
+from concert.ingest.connectors.http import (
+    ApiClient,
+    ApiPage,
+    ApiResponse,
+    HttpOptions,
+    JsonApi,
+    QueryParams,
+)
 from concert.ingest.connectors.landing import (
     ConnectorRun,
     PageLog,
@@ -45,6 +51,7 @@ from foundation.secrets import SecretStore
 
 DEFAULT_SEARCH_LIMIT = 10  # the most a Development Mode app may ask for
 MAX_SEARCH_LIMIT = 50
+DEFAULT_MAX_RESULTS = 50  # artists per search term
 MAX_SEARCH_OFFSET = 1000
 MAX_IDS_PER_CALL = 50
 TOKEN_REFRESH_MARGIN_SECONDS = 60.0
@@ -65,7 +72,7 @@ def spotify_error_message(body: Any) -> str | None:
     return None
 
 
-class SpotifyClient:
+class SpotifyClient(ApiClient):
     backend = "spotify-web-api"
 
     def __init__(
@@ -79,8 +86,8 @@ class SpotifyClient:
         secret_name: str | None = None,
     ) -> None:
         self._options = options or HttpOptions()
-        self._api = JsonApi(
-            "spotify", api_url, describe_error=spotify_error_message, options=self._options
+        super().__init__(
+            JsonApi("spotify", api_url, describe_error=spotify_error_message, options=self._options)
         )
         self._auth = httpx.BasicAuth(client_id, client_secret)
         self._token_url = token_url
@@ -108,10 +115,6 @@ class SpotifyClient:
             secret_name=name,
         )
 
-    @property
-    def requests(self) -> int:
-        return self._api.requests
-
     def access_token(self) -> str:
         """The cached token, or a new one when none is cached or it is about to expire."""
         if self._token is None or self._options.monotonic() >= self._token_deadline:
@@ -121,7 +124,11 @@ class SpotifyClient:
         return self._token
 
     def search_artists(
-        self, query: str, *, limit: int = DEFAULT_SEARCH_LIMIT, max_results: int = 50
+        self,
+        query: str,
+        *,
+        limit: int = DEFAULT_SEARCH_LIMIT,
+        max_results: int = DEFAULT_MAX_RESULTS,
     ) -> Iterator[ApiPage]:
         """Pages of ``GET /search?type=artist`` (items: artist objects), up to ``max_results``."""
         if not query.strip():
@@ -174,20 +181,6 @@ class SpotifyClient:
 
         return timed_check("spotify", self.backend, probe)
 
-    def close(self) -> None:
-        self._api.close()
-
-    def __enter__(self) -> SpotifyClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     # -- helpers --------------------------------------------------------------
 
     def _request_token(self) -> tuple[str, float]:
@@ -238,7 +231,7 @@ def fetch_spotify_artists(
     raw_store: ObjectStore,
     artist_ids: Sequence[str] = (),
     limit: int = DEFAULT_SEARCH_LIMIT,
-    max_results: int = 50,
+    max_results: int = DEFAULT_MAX_RESULTS,
     progress: ProgressCallback | None = None,
     options: HttpOptions | None = None,
     batch_id: str | None = None,

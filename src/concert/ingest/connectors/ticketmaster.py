@@ -17,11 +17,11 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from types import TracebackType
+from itertools import islice
 from typing import Any, Literal
 
 from concert.ingest.connectors.credentials import read_credentials
-from concert.ingest.connectors.http import ApiPage, HttpOptions, JsonApi
+from concert.ingest.connectors.http import ApiClient, ApiPage, HttpOptions, JsonApi
 from concert.ingest.connectors.landing import (
     ConnectorRun,
     PageLog,
@@ -95,7 +95,7 @@ class EventQuery:
         return start, end
 
 
-class TicketmasterClient:
+class TicketmasterClient(ApiClient):
     backend = "ticketmaster-discovery-v2"
 
     def __init__(
@@ -106,12 +106,14 @@ class TicketmasterClient:
         options: HttpOptions | None = None,
         max_depth: int = MAX_PAGING_DEPTH,
     ) -> None:
-        self._api = JsonApi(
-            "ticketmaster",
-            api_url,
-            describe_error=ticketmaster_error_message,
-            options=options or HttpOptions(min_interval_seconds=RATE_LIMIT_INTERVAL_SECONDS),
-            secret_params=frozenset({"apikey"}),
+        super().__init__(
+            JsonApi(
+                "ticketmaster",
+                api_url,
+                describe_error=ticketmaster_error_message,
+                options=options or HttpOptions(min_interval_seconds=RATE_LIMIT_INTERVAL_SECONDS),
+                secret_params=frozenset({"apikey"}),
+            )
         )
         self._api_key = api_key
         self._max_depth = max_depth
@@ -128,10 +130,6 @@ class TicketmasterClient:
         """A client for ``settings.ticketmaster_api_url`` with ``{api_key}`` from the secret."""
         credentials = read_credentials(secrets, settings.ticketmaster_secret, ("api_key",))
         return cls(credentials["api_key"], api_url=settings.ticketmaster_api_url, options=options)
-
-    @property
-    def requests(self) -> int:
-        return self._api.requests
 
     def search(
         self,
@@ -177,20 +175,6 @@ class TicketmasterClient:
             return f"{page.total} event(s) listed"
 
         return timed_check("ticketmaster", self.backend, probe)
-
-    def close(self) -> None:
-        self._api.close()
-
-    def __enter__(self) -> TicketmasterClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- helpers --------------------------------------------------------------
 
@@ -298,6 +282,7 @@ def fetch_ticketmaster_events(
     enrichment: Enrichment | None = None,
     currency: str = "USD",
     size: int = MAX_PAGE_SIZE,
+    max_pages: int | None = None,
     progress: ProgressCallback | None = None,
     options: HttpOptions | None = None,
     batch_id: str | None = None,
@@ -306,12 +291,24 @@ def fetch_ticketmaster_events(
 ) -> ConnectorRun:
     """Search events, then land three batches under one batch id: concerts (with the
     raw event pages), and the venues and artists those events embed (whose
-    manifests point at the concerts pages they were read from)."""
+    manifests point at the concerts pages they were read from).
+
+    ``max_pages`` caps the event pages landed. Past the cap, asking the search for one
+    more page costs a request only when one may follow; if one does, a warning says so.
+    """
+    if max_pages is not None and max_pages < 1:
+        raise BadRequestError(f"max_pages must be at least 1, got {max_pages}", field="max_pages")
     log = PageLog("ticketmaster", progress)
     warnings: list[str] = []
     with TicketmasterClient.from_secrets(secrets, settings, options=options) as client:
-        for page in client.search_events(query, size=size, warnings=warnings, now=now):
+        found = client.search_events(query, size=size, warnings=warnings, now=now)
+        for page in islice(found, max_pages):
             log.add(page)
+        if len(log.pages) == max_pages and next(found, None) is not None:
+            warnings.append(
+                f"ticketmaster events: stopped at max_pages={max_pages} ({len(log.items)} "
+                "events) while more match; raise max_pages or narrow the query"
+            )
         requests = client.requests
     batches = map_ticketmaster_events(
         log.items, enrichment=enrichment or Enrichment(), currency=currency
