@@ -2,10 +2,10 @@
 
 A ticket-sales CSV is written with numpy and pyarrow in the documented upload
 format, shaped like the generator's output: purchase times spread over 900
-days (so a file lands in about 900 daily partitions), 5,000 concerts, four
+days (so a file lands in 30 monthly partitions), 5,000 concerts, four
 tiers, six payment methods, every row valid. ``ingest_file`` is timed end to
 end on local object stores that fsync: raw copy (hashed, UTF-8 checked),
-parse and validation with the SQL generated from the models, Parquet by day,
+parse and validation with the SQL generated from the models, Parquet by month,
 quarantine, manifests. The baseline is ``read_csv`` of the same file into an
 Arrow table on a fresh DuckDB connection (types auto-detected), timed in the
 same run. Targets: 1,000,000 rows in under 10 s and at most 3x the baseline.
@@ -158,7 +158,7 @@ def run(quick: bool) -> Section:
         title="File ingest with validation",
         description=(
             "`ingest_file` of a valid ticket-sales CSV end to end (raw copy, SQL validation "
-            "generated from the models, Parquet by purchase date in about 900 daily partitions, "
+            "generated from the models, Parquet by purchase month: 30 partitions for 900 days, "
             "manifests; local stores with fsync) against DuckDB's plain `read_csv` of the same "
             "file into Arrow, in the same run; the ratio is the median of the rounds' ratios."
         ),
@@ -215,7 +215,7 @@ def _growth(section: Section, work: Path, quick: bool, seconds_per_row: float) -
         section.findings.append(
             "Time per row across the growth rows: "
             + ", ".join(f"{value:.2f} µs" for value in per_row)
-            + " (flat means linear; small files pay the fixed cost of ~900 partitions)."
+            + " (flat means linear; small files pay the fixed cost of 30 partitions)."
         )
 
 

@@ -4,7 +4,7 @@ The data comes from the concert generator: its "10m" preset for 10 million
 sales, and the same preset scaled down (artists, venues, customers, concerts
 and interactions in proportion) for the smaller sizes. Each size gets a fresh
 lake and DuckDB file: the entities are written to the processed zone (Parquet
-with lineage, one folder and manifest per day), loaded with ``load_processed``
+with lineage, one folder and manifest per month), loaded with ``load_processed``
 and built with ``build_warehouse``: 15 models in dependency order, then
 their tests. The build is timed apart from the load, with and without the tests;
 the target is 10M sales through all models in under 60 s. The baseline, in the
@@ -65,7 +65,7 @@ def _measure(sales: int, directory: Path, section: Section) -> tuple[float, floa
                 loaded.rows_loaded,
                 time.perf_counter() - started,
                 unit="rows/s",
-                note=f"all entities, {len(loaded.batches):,} day partitions",
+                note=f"all entities, {len(loaded.batches):,} month partitions",
             )
         )
         started, cpu = time.perf_counter(), time.process_time()
