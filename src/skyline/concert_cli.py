@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from concert.domain.models import MAX_CAPACITY, VenueType
 from concert.settings import ConcertSettings
 from foundation.adapters import Adapters
 from foundation.errors import AppError, BadRequestError, ConfigurationError
@@ -45,6 +46,7 @@ app = typer.Typer(help="Concert Data Platform: generate, ingest, build, check qu
 console = Console()
 
 StepProgress = Callable[[str, int, int | None], None]
+_Fact = TypeVar("_Fact")
 
 
 class Fetch(Protocol):
@@ -79,12 +81,24 @@ def _progress(title: str) -> Iterator[StepProgress]:
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console) as bar:
-        task = bar.add_task(title, total=None)
+        yield _step_reporter(bar, title)
 
-        def update(step: str, done: int, total: int | None) -> None:
-            bar.update(task, description=f"{title}: {step}", completed=done, total=total)
 
-        yield update
+def _step_reporter(bar: Progress, title: str) -> StepProgress:
+    """A new task on ``bar`` that each ``(step, done, total)`` call updates; a step whose
+    total is unknown (None) shows as an indeterminate bar with its count only."""
+    task_id = bar.add_task(title, total=None)
+    (task,) = (found for found in bar.tasks if found.id == task_id)
+
+    def update(step: str, done: int, total: int | None) -> None:
+        if total is None:
+            # Progress.update reads total=None as "keep the last total", which would show
+            # this step's count against the previous step's total (rows over bytes).
+            task.total = None
+            task.finished_time = None  # set when the previous step reached its total
+        bar.update(task_id, description=f"{title}: {step}", completed=done, total=total)
+
+    return update
 
 
 def _fail_cleanly(exc: AppError) -> typer.Exit:
@@ -303,6 +317,21 @@ def _run_connector(source: str, fetch: Fetch, *, option_fields: tuple[str, ...])
         _show_landed(batch, ingested, raw)
 
 
+def _read_csv_option(
+    read: Callable[[Path], dict[str, _Fact]], path: Path | None, option: str
+) -> dict[str, _Fact]:
+    """An enrichment file read whole before any request; a bad one exits 2 on one line."""
+    from concert.ingest.connectors import EnrichmentFileError  # noqa: PLC0415
+
+    if path is None:
+        return {}
+    try:
+        return read(path)
+    except EnrichmentFileError as exc:
+        console.print(f"[red]error:[/red] {option}: {escape(exc.detail)}", soft_wrap=True)
+        raise typer.Exit(code=2) from exc
+
+
 def _moment(value: str) -> datetime:
     """An ISO 8601 date or date-time; UTC unless it carries an offset."""
     try:
@@ -402,8 +431,31 @@ def fetch_ticketmaster(
         typer.Option(
             min=0,
             max=100,
-            help="popularity given to performers (Ticketmaster publishes none; without it "
-            "they are rejected)",
+            help="popularity given to performers not in --artist-popularity (Ticketmaster "
+            "publishes none; without either they are rejected)",
+        ),
+    ] = None,
+    venue_facts: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            metavar="CSV",
+            help="capacity and type of venues (Ticketmaster publishes neither; venues not in "
+            "it are rejected): a CSV with the header ticketmaster_venue_id,capacity,venue_type, "
+            f"capacity a whole number from 1 to {MAX_CAPACITY:,}, venue_type one of "
+            f"{', '.join(VenueType)}",
+        ),
+    ] = None,
+    artist_popularity: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            metavar="CSV",
+            help="popularity of performers (Ticketmaster publishes none; see "
+            "--default-popularity): a CSV with the header ticketmaster_attraction_id,popularity, "
+            "popularity a whole number from 0 to 100",
         ),
     ] = None,
 ) -> None:
@@ -413,6 +465,8 @@ def fetch_ticketmaster(
         Enrichment,
         EventQuery,
         fetch_ticketmaster_events,
+        read_artist_popularity,
+        read_venue_facts,
     )
     from concert.ingest.connectors.ticketmaster import MAX_PAGE_SIZE  # noqa: PLC0415
 
@@ -420,6 +474,13 @@ def fetch_ticketmaster(
         raise typer.BadParameter(
             f"{country_code!r} is not a two-letter country code", param_hint="'--country-code'"
         )
+    enrichment = Enrichment(
+        venues=_read_csv_option(read_venue_facts, venue_facts, "--venue-facts"),
+        artist_popularity=_read_csv_option(
+            read_artist_popularity, artist_popularity, "--artist-popularity"
+        ),
+        default_popularity=default_popularity,
+    )
     query = EventQuery(
         keyword=keyword,
         country_code=country_code and country_code.upper(),
@@ -438,7 +499,7 @@ def fetch_ticketmaster(
     fetch = partial(
         fetch_ticketmaster_events,
         query,
-        enrichment=Enrichment(default_popularity=default_popularity),
+        enrichment=enrichment,
         size=MAX_PAGE_SIZE if size is None else size,
         max_pages=max_pages,
         now=now,

@@ -3,6 +3,7 @@ raw landing, ingestion into processed Parquet, the summary, and the failures an 
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import Result
+from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
 from typer.testing import CliRunner
 
 from concert.lake import BatchManifest, read_manifest
@@ -19,6 +22,7 @@ from foundation.objectstore import ObjectStore
 from foundation.secrets import secret_env_var
 from foundation.settings import load_settings
 from skyline.cli import app as cli
+from skyline.concert_cli import _step_reporter
 from tests.integration.concert.connectors import conftest as connector_fixtures
 from tests.integration.concert.connectors.fake_apis import (
     SPOTIFY_CLIENT_ID,
@@ -28,7 +32,9 @@ from tests.integration.concert.connectors.fake_apis import (
     Fault,
     spotify_artist,
     spotify_id,
+    tm_attraction,
     tm_event,
+    tm_venue,
 )
 
 # The connector tests' fake API server and its per-test reset, shared rather than copied.
@@ -79,6 +85,13 @@ def api_batches(store: ObjectStore, prefix: str) -> list[BatchManifest]:
     """The batches a connector landed (the ingestion's raw copies end in ``-ingest``)."""
     found = manifests(store, prefix)
     return [manifest for batch, manifest in found.items() if not batch.endswith("-ingest")]
+
+
+def processed_records(adapters: Adapters, entity: str) -> list[dict[str, object]]:
+    """Every row of the processed Parquet of ``entity``."""
+    store = processed_store(adapters)
+    keys = [obj.key for obj in store.list(f"processed/{entity}/") if obj.key.endswith(".parquet")]
+    return [row for key in keys for row in pq.read_table(store.uri(key)).to_pylist()]
 
 
 def processed_rows(adapters: Adapters, entity: str) -> dict[str, int]:
@@ -186,6 +199,99 @@ def test_fetch_ticketmaster_lands_and_ingests_concerts_venues_and_artists(
     assert processed_rows(operator, "venues") == {}  # capacity unknown: all quarantined
     assert "not ingested: no valid records" in result.output
     assert "ticket_prices" in result.output
+
+
+def test_venue_facts_and_artist_popularity_files_let_venues_and_performers_land(
+    fake: FakeApis,
+    operator: Adapters,
+    tmp_path: Path,
+) -> None:
+    fake.events = [tm_event(n, START + timedelta(days=n)) for n in range(3)]
+    venue_facts = tmp_path / "venues.csv"
+    venue_facts.write_text(
+        "ticketmaster_venue_id,capacity,venue_type\n"
+        f"{tm_venue(0)['id']},19500,arena\n"
+        f"{tm_venue(1)['id']},850,club\n"  # venue 2 is not in the file: rejected
+    )
+    popularity = tmp_path / "popularity.csv"
+    popularity.write_text(
+        "ticketmaster_attraction_id,popularity\n"
+        + "".join(f"{tm_attraction(n)['id']},{60 + n}\n" for n in range(3))
+    )
+    result = invoke(
+        "fetch-ticketmaster",
+        *WINDOW,
+        "--venue-facts",
+        str(venue_facts),
+        "--artist-popularity",
+        str(popularity),
+    )
+    assert result.exit_code == 0, result.output
+
+    (venues,) = api_batches(raw_store(operator), "raw/ticketmaster/venues/")
+    assert (venues.rows_read, venues.rows_accepted, venues.rows_rejected) == (3, 2, 1)
+    landed = {row["venue_id"]: row for row in processed_records(operator, "venues")}
+    assert {key: (row["capacity"], row["venue_type"]) for key, row in landed.items()} == {
+        f"tm:{tm_venue(0)['id']}": (19500, "arena"),
+        f"tm:{tm_venue(1)['id']}": (850, "club"),
+    }
+    artists = processed_records(operator, "artists")
+    assert {row["artist_id"]: row["popularity"] for row in artists} == {
+        f"tm:{tm_attraction(n)['id']}": 60 + n for n in range(3)
+    }
+    assert "item 2: capacity" in result.output  # venue 2, missing from the file
+
+
+@pytest.mark.parametrize(
+    ("option", "content", "where"),
+    [
+        (
+            "--venue-facts",
+            "ticketmaster_venue_id,capacity,venue_type\nKovZpZA00000,many,arena\n",
+            "line 2, column capacity: 'many' is not a whole number from 1 to 250,000",
+        ),
+        (
+            "--venue-facts",
+            "ticketmaster_venue_id,capacity,venue_type\nKovZpZA00000,100,tent\n",
+            "line 2, column venue_type: 'tent' is not one of arena, stadium,",
+        ),
+        (
+            "--artist-popularity",
+            "ticketmaster_attraction_id\nK8vZ91700000\n",
+            "line 1: missing column(s) popularity",
+        ),
+    ],
+)
+def test_a_bad_enrichment_file_exits_2_on_one_line_naming_it_before_any_request(
+    fake: FakeApis,
+    operator: Adapters,
+    tmp_path: Path,
+    option: str,
+    content: str,
+    where: str,
+) -> None:
+    path = tmp_path / "enrichment.csv"
+    path.write_text(content)
+    result = invoke("fetch-ticketmaster", *WINDOW, option, str(path))
+    assert result.exit_code == 2, result.output
+    (line,) = [line for line in result.output.splitlines() if "error:" in line]
+    assert f"error: {option}: {path} {where}" in line
+    assert isinstance(result.exception, SystemExit)  # handled: no traceback
+    assert fake.requests == []
+    assert list(raw_store(operator).list("raw/")) == []
+
+
+def test_a_step_without_a_total_shows_its_count_alone_not_the_previous_steps_total() -> None:
+    bar = Progress(console=Console(file=io.StringIO()), auto_refresh=False)
+    update = _step_reporter(bar, "ingesting")
+    update("raw", 380, 380)  # bytes, complete
+    update("validate", 2, None)  # rows, total unknown
+    (task,) = bar.tasks
+    assert (task.description, task.completed, task.total) == ("ingesting: validate", 2, None)
+    assert not task.finished
+    assert MofNCompleteColumn().render(task).plain == "2/?"
+    update("write", 1, 4)
+    assert (task.total, task.finished) == (4, False)
 
 
 @pytest.mark.parametrize(("events", "warned"), [(5, True), (4, False)])

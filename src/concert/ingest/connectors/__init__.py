@@ -3,9 +3,16 @@ attractions, fetched through one HTTP layer (timeouts, pacing, 429 + Retry-After
 with full jitter), mapped to the domain models and landed in the raw zone: the API pages
 as received, the valid records as NDJSON for the file ingestion, rejections with reasons
 in quarantine, and a manifest whose counts add up. Credentials come from the secrets port.
+What Ticketmaster does not publish (venue capacity and type, artist popularity) is read
+from the operator's CSV files.
 """
 
 from concert.ingest.connectors.credentials import read_credentials
+from concert.ingest.connectors.enrichment import (
+    EnrichmentFileError,
+    read_artist_popularity,
+    read_venue_facts,
+)
 from concert.ingest.connectors.exceptions import (
     ApiAuthenticationError,
     ApiNotFoundError,
@@ -60,6 +67,7 @@ __all__ = [
     "ApiUnavailableError",
     "ConnectorRun",
     "Enrichment",
+    "EnrichmentFileError",
     "EntityBatch",
     "EventQuery",
     "FetchProgress",
@@ -81,5 +89,7 @@ __all__ = [
     "map_spotify_artists",
     "map_ticketmaster_events",
     "parse_retry_after",
+    "read_artist_popularity",
     "read_credentials",
+    "read_venue_facts",
 ]

@@ -179,7 +179,8 @@ def ticketmaster_venue(item: Any, enrichment: Enrichment) -> Record:
     if facts is None:
         raise UnmappableRecordError(
             "capacity",
-            "Ticketmaster publishes no venue capacity nor type; supply them in Enrichment.venues",
+            "Ticketmaster publishes no venue capacity nor type; supply them in a venue facts "
+            "file (skyline concert fetch-ticketmaster --venue-facts)",
             key=venue_id,
         )
     return {
@@ -201,8 +202,8 @@ def ticketmaster_attraction(item: Any, enrichment: Enrichment) -> Record:
     if popularity is None:
         raise UnmappableRecordError(
             "popularity",
-            "Ticketmaster publishes no artist popularity; supply it in "
-            "Enrichment.artist_popularity (or set default_popularity)",
+            "Ticketmaster publishes no artist popularity; supply it in an artist popularity "
+            "file (--artist-popularity) or set a default (--default-popularity)",
             key=artist_id,
         )
     genres = [

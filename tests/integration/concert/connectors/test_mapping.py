@@ -146,7 +146,7 @@ def test_a_venue_with_unreadable_coordinates_is_rejected_naming_the_axis() -> No
 def test_an_unenriched_venue_is_rejected_because_capacity_is_not_published() -> None:
     field, reason = rejected(lambda item: ticketmaster_venue(item, Enrichment()), tm_venue(4))
     assert field == "capacity"
-    assert "Enrichment.venues" in reason
+    assert "--venue-facts" in reason
 
 
 def test_attraction_popularity_comes_from_enrichment_or_an_opted_in_default() -> None:
