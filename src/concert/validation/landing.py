@@ -94,12 +94,15 @@ def _dictionary_columns(spec: EntitySpec, schema: pa.Schema) -> list[str]:
 
 
 def parquet_bytes(table: pa.Table, spec: EntitySpec) -> bytes:
+    # Min/max statistics only where readers can prune with them (numbers and times): on
+    # ids and names they prune nothing and cost a third of the encoding time.
     sink = io.BytesIO()
     pq.write_table(
         table,
         sink,
         compression="snappy",
         use_dictionary=_dictionary_columns(spec, table.schema),
+        write_statistics=[f.name for f in table.schema if not pa.types.is_string(f.type)],
     )
     return sink.getvalue()
 
