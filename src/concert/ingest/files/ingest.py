@@ -462,6 +462,23 @@ class _Batch:
     def raw_manifest_key(self) -> str:
         return manifest_key(Zone.RAW, self.spec.name, self.day, self.batch_id, source=self.source)
 
+    def raw_manifest(
+        self, files: list[ManifestFile], counts: tuple[int, int, int], details: dict[str, str]
+    ) -> BatchManifest:
+        """The raw zone's manifest of this batch; ``counts`` are (read, accepted, rejected)."""
+        read, accepted, rejected = counts
+        return BatchManifest(
+            batch_id=self.batch_id,
+            zone=Zone.RAW,
+            source=self.source,
+            entity=self.spec.name,
+            files=files,
+            rows_read=read,
+            rows_accepted=accepted,
+            rows_rejected=rejected,
+            details=details,
+        )
+
 
 def _record_failure(
     store: ObjectStore, copied: Future[ObjectInfo], batch: _Batch, error: BaseException
@@ -471,16 +488,10 @@ def _record_failure(
         info = copied.result()
     except Exception:
         return
-    manifest = BatchManifest(
-        batch_id=batch.batch_id,
-        zone=Zone.RAW,
-        source=batch.source,
-        entity=batch.spec.name,
-        files=[ManifestFile(key=batch.raw_key, size=info.size, etag=info.etag, rows=0)],
-        rows_read=0,
-        rows_accepted=0,
-        rows_rejected=0,
-        details={"sha256": batch.sha256, "error": str(error)[:2000]},
+    manifest = batch.raw_manifest(
+        [ManifestFile(key=batch.raw_key, size=info.size, etag=info.etag, rows=0)],
+        (0, 0, 0),
+        {"sha256": batch.sha256, "error": str(error)[:2000]},
     )
     with suppress(Exception):
         write_once(store, batch.raw_manifest_key, manifest)
@@ -513,21 +524,8 @@ def _finish(
     }
     if months:
         details["first_month"], details["last_month"] = f"{months[0]:%Y-%m}", f"{months[-1]:%Y-%m}"
-    write_once(
-        raw_store,
-        raw_manifest,
-        BatchManifest(
-            batch_id=batch,
-            zone=Zone.RAW,
-            source=source,
-            entity=spec.name,
-            files=files,
-            rows_read=landing.rows_read,
-            rows_accepted=landing.rows_accepted,
-            rows_rejected=landing.rows_rejected,
-            details=details,
-        ),
-    )
+    counts = (landing.rows_read, landing.rows_accepted, landing.rows_rejected)
+    write_once(raw_store, raw_manifest, names.raw_manifest(files, counts, details))
     rejections = pa.concat_tables(landing.rejections) if landing.rejections else None
     first: list[Rejection] = []
     if rejections is not None and rejections.num_rows:
