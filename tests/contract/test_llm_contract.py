@@ -38,13 +38,13 @@ from foundation.llm import (
     Tool,
     ToolCallRecord,
     ToolLoopResult,
-    ToolSpec,
     ToolUseBlock,
     ToolUseEvent,
     collect_stream,
     run_tool_loop,
     stream_tool_loop,
 )
+from tests.support.llm_tools import TOP_VENUES, WEATHER
 from tests.support.openai_server import (
     Completion,
     HttpError,
@@ -54,29 +54,6 @@ from tests.support.openai_server import (
     running_server,
 )
 
-WEATHER = ToolSpec(
-    "get_weather",
-    "Current weather conditions and temperature for a city",
-    {
-        "type": "object",
-        "properties": {
-            "city": {"type": "string", "description": "Name of the city"},
-            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-        },
-        "required": ["city"],
-    },
-)
-TOP_VENUES = ToolSpec(
-    "top_venues",
-    "Most popular concert venues ranked by popularity score",
-    {
-        "type": "object",
-        "properties": {
-            "limit": {"type": "integer", "minimum": 1, "maximum": 50},
-            "genre": {"type": "string", "enum": ["rock", "pop", "jazz", "hip_hop"]},
-        },
-    },
-)
 WEATHER_QUESTION = 'What is the weather in "Paris" in celsius?'
 WEATHER_CALL = ToolUseBlock(
     "tooluse_weather_1", "get_weather", {"city": "Paris", "unit": "celsius"}
