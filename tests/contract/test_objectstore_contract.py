@@ -11,9 +11,11 @@ import io
 import itertools
 import json
 import multiprocessing
+import os
 import random
 import socket
 import threading
+import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -45,6 +47,7 @@ from foundation.objectstore import (
     S3ObjectStore,
     update_object,
 )
+from foundation.objectstore.local import STALE_TMP_SECONDS
 
 BUCKET = "skyline-contract"
 _BUCKET_NUMBERS = itertools.count()
@@ -535,6 +538,22 @@ def test_local_store_files_survive_a_new_instance(tmp_path: Path) -> None:
     assert stored.info == written
     assert [o.key for o in again.list()] == ["keep/me.txt"]
     again.put("keep/me.txt", b"v2", if_match=written.etag)
+
+
+def test_local_store_sweeps_temp_files_a_crashed_writer_left(tmp_path: Path) -> None:
+    LocalObjectStore(tmp_path / "store").put("a.txt", b"a")
+    tmp = tmp_path / "store" / "tmp"
+    stale, in_flight = tmp / "tmpcrashed", tmp / "tmpwriting"
+    stale.write_bytes(b"half an upload")
+    in_flight.write_bytes(b"being written now")
+    long_ago = time.time() - STALE_TMP_SECONDS - 60
+    os.utime(stale, (long_ago, long_ago))
+
+    store = LocalObjectStore(tmp_path / "store")
+
+    assert not stale.exists()
+    assert in_flight.exists()
+    assert store.get("a.txt").body == b"a"
 
 
 def test_local_store_lists_only_objects_never_its_internal_files(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ Layout under ``root``::
     objects/<key>   the bodies, plain files (other tools may read them)
     meta/<key>      JSON sidecar per object: etag, size, content type, metadata
     locks/<00..ff>  lock files; a key's lock is picked by a hash of the key
-    tmp/            files being written, renamed into place when complete
+    tmp/            files being written, renamed into place when complete; what a
+                    crashed writer left there is removed after a day
 
 The sidecar is the record that an object exists: it appears after the body on
 write and goes before it on delete. Writers of a key hold an exclusive
@@ -24,6 +25,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -54,6 +56,8 @@ _CHUNK_BYTES = 1024 * 1024
 _LOCK_STRIPES = 256
 # A concurrent delete may remove an empty parent folder between mkdir and rename.
 _PLACE_ATTEMPTS = 8
+# No write lasts a day (a 2 GB upload takes minutes); older temp files were left by a crash.
+STALE_TMP_SECONDS = 24 * 3600
 
 
 class LocalObjectStore(ObjectStore):
@@ -70,6 +74,15 @@ class LocalObjectStore(ObjectStore):
         self._fsync = fsync
         for folder in (self._objects, self._meta, self._locks, self._tmp):
             folder.mkdir(parents=True, exist_ok=True)
+        self._sweep_stale_tmp()
+
+    def _sweep_stale_tmp(self) -> None:
+        """Remove temp files a crashed writer left behind (never one still being written)."""
+        cutoff = time.time() - STALE_TMP_SECONDS
+        for leftover in self._tmp.iterdir():
+            with suppress(OSError):  # another process may sweep or finish it first
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
     # -- writes ---------------------------------------------------------------
 
