@@ -17,6 +17,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 METRICS_NAMESPACE = "Skyline"
 
@@ -61,7 +62,13 @@ def request_context(request_id: str, **keys: Any) -> Iterator[None]:
 
 
 def record_request_metrics(service: str, route: str, status: int, duration_ms: float) -> None:
-    """Count a request and its latency, with the route and status class as dimensions."""
+    """Count a request and its latency, with the route and status class as dimensions.
+
+    Nothing is recorded while Powertools metrics are disabled (``skyline serve``
+    disables them): a disabled flush would keep the dimensions for the next request.
+    """
+    if is_metrics_disabled():
+        return
     metrics = get_metrics(service)
     metrics.add_dimension(name="route", value=route)
     metrics.add_dimension(name="status_class", value=f"{status // 100}xx")

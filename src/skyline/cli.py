@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -72,6 +73,9 @@ def serve(
     from skyline.portal import create_portal  # noqa: PLC0415
 
     settings = _settings()
+    # A local server has no CloudWatch to read Embedded Metric Format lines: one per request
+    # would bury the log. POWERTOOLS_METRICS_DISABLED=false in the environment keeps them.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     if prepare_data:
         prepare()
     bind_host = host or settings.host
