@@ -50,9 +50,13 @@ class PutResult(NamedTuple):
     sequence_number: str
 
 
-@dataclass(frozen=True, slots=True)
-class StreamRecord:
-    """A record read back; ``sequence_number`` orders the records of one shard (as integers)."""
+class StreamRecord(NamedTuple):
+    """A record read back; ``sequence_number`` orders the records of one shard (as integers).
+
+    A named tuple for the reason :class:`PutResult` is one: adapters build one
+    per record on the read path, where a frozen dataclass's ``__init__`` cost
+    more than the rest of decoding a record.
+    """
 
     shard_id: str
     sequence_number: str

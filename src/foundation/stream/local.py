@@ -115,6 +115,7 @@ def _writeback_starter() -> Callable[[int, int, int], object]:
 _start_writeback = _writeback_starter()
 # tuple.__new__ builds a named tuple in C; PutResult._make is a Python-level call per record.
 _new_put_result = partial(tuple.__new__, PutResult)
+_new_stream_record = partial(tuple.__new__, StreamRecord)
 
 
 def sequence_number(frame_offset: int, index: int) -> str:
@@ -298,25 +299,30 @@ class _ShardLog:
         return records
 
     def _decode(self, frame: _Frame, skip: int, wanted: int) -> list[StreamRecord]:
+        """Records ``skip`` to ``skip + wanted`` of a frame, built column by column in C."""
         count, body = frame.record_count, frame.body
+        stop = min(count, skip + wanted)
         key_ends = list(accumulate(struct.unpack_from(f"<{count}H", body), initial=6 * count))
         data_ends = list(
             accumulate(struct.unpack_from(f"<{count}I", body, 2 * count), initial=key_ends[-1])
         )
+        keys = map(bytes.decode, _slices(body, key_ends, skip, stop))
+        # Numbers share their frame's prefix (see sequence_number): concatenation, not formatting.
+        numbers = map(f"{frame.offset + 1}".__add__, _INDEX_SUFFIXES[skip:stop])
         arrived_at = _EPOCH + timedelta(microseconds=frame.arrived_us)
-        return [
-            StreamRecord(
-                self.shard_id,
-                sequence_number(frame.offset, index),
-                body[key_ends[index] : key_ends[index + 1]].decode(),
-                body[data_ends[index] : data_ends[index + 1]],
-                arrived_at,
-            )
-            for index in range(skip, min(count, skip + wanted))
-        ]
+        columns = zip(
+            repeat(self.shard_id), numbers, keys, _slices(body, data_ends, skip, stop),
+            repeat(arrived_at),
+        )  # fmt: skip
+        return list(map(_new_stream_record, columns))
 
     def allocated_bytes(self) -> int:
         return os.fstat(self._fd).st_size
+
+
+def _slices(body: bytes, ends: list[int], start: int, stop: int) -> Iterator[bytes]:
+    """Items ``start`` to ``stop`` of a body whose items end at ``ends`` (the first: a start)."""
+    return map(body.__getitem__, map(slice, ends[start:stop], ends[start + 1 : stop + 1]))
 
 
 def _chain_one(first: _Frame, rest: Iterator[_Frame]) -> Iterator[_Frame]:

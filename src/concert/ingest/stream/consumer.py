@@ -9,11 +9,13 @@
    write-ahead record: after a crash, the batch that starts at the same
    record finds it and replays exactly those records (from the raw object,
    so a different read size cannot change the batch), writing the same keys;
-2. is validated with the SQL generated from the models (envelope first: JSON,
-   event id, type, time; then the payload as the entity's fields);
+2. is validated, while that write syncs, with the SQL generated from the
+   models (envelope first: JSON, event id, type, time; then the payload as
+   the entity's fields), in halves on two cores (:mod:`.checks`);
 3. lands accepted rows as processed Parquet partitioned by the event's own
    time (a late event lands in its old date partition, as part of the new
-   batch), invalid ones in quarantine with reasons, and manifests last.
+   batch) and invalid ones in quarantine with reasons, all at once, then the
+   manifests, together, once every object they name is durable.
 
 Only then does the handler return and the consumer move its checkpoint, so a
 crash anywhere loses nothing and duplicates nothing in the processed zone.
@@ -29,16 +31,21 @@ from __future__ import annotations
 
 import json
 import threading
+from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import attrgetter
+from typing import Any, cast
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from concert.domain.models import ENTITIES, EntitySpec
+from concert.domain.models import ENTITIES
+from concert.ingest.stream.checks import EventChecks
 from concert.ingest.stream.events import EVENT_ENTITIES
 from concert.lake import (
     BatchManifest,
@@ -49,21 +56,12 @@ from concert.lake import (
     raw_key,
     split_by_month,
 )
-from concert.validation.constraints import (
-    ZONE_REASON,
-    sql_identifier,
-    sql_string,
-)
 from concert.validation.engine import (
     ERROR_COLUMN,
-    EXTRA_COLUMN,
     ROW_COLUMN,
     WHOLE_RECORD,
     Lineage,
-    TableSlot,
     ValidationResult,
-    Validator,
-    connect,
 )
 from concert.validation.landing import (
     LandedObject,
@@ -79,11 +77,7 @@ from foundation.stream import CheckpointStore, EventStream, StreamConsumer, Stre
 SOURCE = "stream"
 RAW_ENTITY = "events"
 DEFAULT_RECENT_IDS = 1_000_000
-_EVENT_ID = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
-_ZONED = (
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?"
-    r"([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])"
-)
+_WRITERS = 4  # objects of one batch written at once: processed parts, quarantines, manifests
 
 
 @dataclass
@@ -103,74 +97,7 @@ def _batch_id(record: StreamRecord) -> str:
     return f"s{shard}-{record.sequence_number}"
 
 
-_BATCH_SCHEMA = pa.schema([pa.field(ROW_COLUMN, pa.int64()), pa.field("line", pa.string())])
-_ENVELOPE = ("event_id", "event_type", "occurred_at")
-
-
-def _payload_fields() -> list[str]:
-    """Every field of every event type's entity, each once, in model order."""
-    names: dict[str, None] = {}
-    for entity in EVENT_ENTITIES.values():
-        names.update(dict.fromkeys(ENTITIES[entity].fields))
-    return list(names)
-
-
-def _envelope_sql() -> str:
-    """One JSON parse per event: envelope checks, every payload field, unknown payload keys."""
-    fields = _payload_fields()
-    paths = [f"$.{name}" for name in _ENVELOPE] + [f"$.payload.{name}" for name in fields]
-    listed = "[" + ", ".join(sql_string(p) for p in paths) + "]"
-    values = [
-        f"v[{i}] AS {sql_identifier(name)}" for i, name in enumerate([*_ENVELOPE, *fields], start=1)
-    ]
-    extra = " ".join(
-        f"WHEN v[2] = {sql_string(event_type)} THEN list_filter(keys, lambda k: NOT "
-        f"list_contains([{', '.join(sql_string(f) for f in ENTITIES[entity].fields)}], k))"
-        for event_type, entity in EVENT_ENTITIES.items()
-    )
-    types_ok = " OR ".join(f"v[2] = {sql_string(t)}" for t in EVENT_ENTITIES)
-    return f"""
-        WITH docs AS (
-            SELECT {ROW_COLUMN}, line, json_valid(line) AS valid FROM _batch
-        ),
-        parsed AS (
-            SELECT {ROW_COLUMN}, line,
-                CASE WHEN valid THEN json_type(line, ['$', '$.payload']) END AS types,
-                CASE WHEN valid THEN json_extract_string(line, {listed}) END AS v
-            FROM docs
-        ),
-        keyed AS (
-            SELECT *, CASE WHEN types[2] = 'OBJECT' THEN json_keys(line, '$.payload') END AS keys
-            FROM parsed
-        )
-        SELECT {ROW_COLUMN}, line, {", ".join(values)},
-            CASE {extra} END AS {EXTRA_COLUMN},
-            CASE
-                WHEN types IS NULL OR types[1] <> 'OBJECT'
-                    THEN 'invalid event: not a JSON object'
-                WHEN v[1] IS NULL OR NOT regexp_full_match(v[1], '{_EVENT_ID}')
-                    THEN 'event_id is missing or not an identifier'
-                WHEN v[2] IS NULL OR NOT ({types_ok})
-                    THEN 'event_type must be one of {", ".join(EVENT_ENTITIES)}'
-                WHEN v[3] IS NULL OR NOT regexp_full_match(v[3], '{_ZONED}')
-                    THEN 'occurred_at {ZONE_REASON}'
-                WHEN types[2] IS DISTINCT FROM 'OBJECT'
-                    THEN 'payload must be a JSON object'
-            END AS {ERROR_COLUMN}
-        FROM keyed
-    """  # noqa: S608 - generated from the models
-
-
-def _events_schema(spec: EntitySpec) -> pa.Schema:
-    """What the validator of an entity reads: its fields as text, plus row, extra, error."""
-    return pa.schema(
-        [
-            pa.field(ROW_COLUMN, pa.int64()),
-            *(pa.field(name, pa.string()) for name in spec.fields),
-            pa.field(EXTRA_COLUMN, pa.list_(pa.string())),
-            pa.field(ERROR_COLUMN, pa.string()),
-        ]
-    )
+_data = attrgetter("data")
 
 
 class EventLandingHandler:
@@ -189,29 +116,19 @@ class EventLandingHandler:
         self.recent_ids = recent_ids
         self.clock = clock
         self.stats = ConsumerStats()
+        # Each batch's ids as a tuple, not a list: the garbage collector stops tracking a tuple
+        # of strings, so full collections do not walk a million ids twice.
         self._seen: set[str] = set()
-        self._seen_order: deque[list[str]] = deque()
+        self._seen_order: deque[tuple[str, ...]] = deque()
         self._done: dict[str, int] = {}  # shard -> last sequence landed by this process
         self._lock = threading.Lock()
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="raw-events")
-        # Planned once: planning the SQL costs as much as validating 10,000 events.
-        self._con = connect()
-        self._batch = TableSlot(_BATCH_SCHEMA)
-        self._con.register("_batch", self._batch)
-        self._con.execute(f"PREPARE _envelopes AS {_envelope_sql()}")
-        self._slots: dict[str, TableSlot] = {}
-        self._validators: dict[str, Validator] = {}
-        for entity in EVENT_ENTITIES.values():
-            spec = ENTITIES[entity]
-            self._slots[entity] = TableSlot(_events_schema(spec))
-            self._con.register(f"_events_{entity}", self._slots[entity])
-            self._validators[entity] = Validator(self._con, spec, f"_events_{entity}", prepare=True)
+        # The raw write, then a batch's data objects, then its manifests, each set at once.
+        self._writer = ThreadPoolExecutor(_WRITERS, thread_name_prefix="land-events")
+        self._checks = EventChecks()
 
     def close(self) -> None:
         self._writer.shutdown()
-        for validator in self._validators.values():
-            validator.close()
-        self._con.close()
+        self._checks.close()
 
     def __call__(self, records: list[StreamRecord]) -> None:
         with self._lock:
@@ -225,14 +142,14 @@ class EventLandingHandler:
         shard = records[0].shard_id
         done = self._done.get(shard)
         if done is not None:
-            records = [r for r in records if int(r.sequence_number) > done]
+            records = records[_after(records, done) :]
             if not records:
                 return []
         first = records[0]
         batch_id = _batch_id(first)
         day = first.arrived_at.astimezone(UTC).date()
         key = raw_key(SOURCE, RAW_ENTITY, day, batch_id, "events.jsonl")
-        lines = [record.data for record in records]
+        lines = list(map(_data, records))
         body = b"\n".join(lines) + b"\n"
         if body.count(b"\n") != len(lines):  # newlines inside an event are JSON whitespace
             lines = [line.replace(b"\n", b" ") for line in lines]
@@ -247,16 +164,19 @@ class EventLandingHandler:
         # written before it is durable.
         writing = self._writer.submit(self._put_raw, key, body, metadata)
         lineage = Lineage(batch_id, SOURCE, self.clock())
-        outcome = self._validate_lines(lines, lineage)
+        outcome = self._validate_lines(lines, body, lineage)
         stored = writing.result()
         replayed = stored is None
         if stored is None:
             # The batch was begun before a crash: replay exactly its records.
             found = self.raw_store.get(key)
-            stored, lines = found.info, found.body.splitlines()
-            outcome = self._validate_lines(lines, lineage)
-        self._remember_accepted(outcome)
+            stored, body = found.info, found.body
+            # Split on the newlines the write put there only: an event may hold a "\r".
+            outcome = self._validate_lines(body.split(b"\n")[:-1], body, lineage)
         self._write(outcome, batch_id, day, _RawObject(stored.key, stored.size, stored.etag))
+        # Only once landed: a batch that failed and is handed over again must not find its
+        # own events "already ingested".
+        self._remember_accepted(outcome)
         self.stats.batches += 1
         self.stats.replayed_batches += int(replayed)
         self.stats.events_read += outcome.read
@@ -264,7 +184,7 @@ class EventLandingHandler:
         self.stats.events_rejected += outcome.read - outcome.accepted
         last = int(stored.metadata["last-sequence"])
         self._done[shard] = last
-        return [r for r in records if int(r.sequence_number) > last]
+        return records[_after(records, last) :]
 
     def _put_raw(self, key: str, body: bytes, metadata: dict[str, str]) -> ObjectInfo | None:
         """The batch's raw lines, written once; None when they already are (a replay)."""
@@ -276,30 +196,31 @@ class EventLandingHandler:
         except PreconditionFailedError:
             return None
 
-    def _validate_lines(self, lines: list[bytes], lineage: Lineage) -> _BatchOutcome:
-        envelopes = self._envelopes(lines)
+    def _validate_lines(self, lines: list[bytes], body: bytes, lineage: Lineage) -> _BatchOutcome:
+        text = _text(lines, body)
+        envelopes, ids = self._envelopes(text)
         types = envelopes.column("event_type")
-        known = pc.fill_null(pc.is_in(types, pa.array(list(EVENT_ENTITIES))), False)
         results: dict[str, ValidationResult] = {}
+        typed = 0
         for event_type, entity in EVENT_ENTITIES.items():
-            chosen = envelopes.filter(pc.equal(types, event_type))
-            if chosen.num_rows:
-                results[entity] = self._validate(chosen, ENTITIES[entity], lineage)
-        return _BatchOutcome(len(lines), envelopes, envelopes.filter(pc.invert(known)), results)
+            chosen = pc.fill_null(pc.equal(types, event_type), False)
+            count = pc.sum(chosen).as_py() or 0
+            if count:
+                # The usual batch holds one type: no copy of its columns.
+                events = envelopes if count == len(lines) else envelopes.filter(chosen)
+                results[entity] = self._checks.validate(events, ENTITIES[entity], lineage)
+                typed += count
+        unreadable = _unreadable(envelopes, text) if typed < len(lines) else None
+        return _BatchOutcome(len(lines), envelopes, ids, unreadable, results)
 
-    def _envelopes(self, lines: list[bytes]) -> pa.Table:
-        try:
-            text = pa.array(lines, pa.binary()).cast(pa.string())
-        except pa.ArrowInvalid:
-            text = pa.array([line.decode("utf-8", "replace") for line in lines], pa.string())
-        rows = pa.array(range(1, len(lines) + 1), pa.int64())
-        self._batch.table = pa.table({ROW_COLUMN: rows, "line": text})
-        envelopes = self._con.sql("EXECUTE _envelopes").to_arrow_table()
-        return self._dedupe(envelopes)
+    def _envelopes(self, text: pa.Array) -> tuple[pa.Table, list[str | None]]:
+        """The envelope of every line, and the event ids (repeated ones rejected)."""
+        envelopes = self._checks.envelopes(text)
+        ids: list[str | None] = envelopes.column("event_id").to_pylist()
+        return self._dedupe(envelopes, ids), ids
 
-    def _dedupe(self, envelopes: pa.Table) -> pa.Table:
+    def _dedupe(self, envelopes: pa.Table, ids: list[str | None]) -> pa.Table:
         """Reject repeated event ids: within the batch and among the recent ones."""
-        ids = envelopes.column("event_id").to_pylist()
         unique = set(ids)
         if len(unique) == len(ids) and unique.isdisjoint(self._seen):
             return envelopes  # the usual batch: set operations in C, no loop
@@ -321,6 +242,10 @@ class EventLandingHandler:
 
     def _remember_accepted(self, outcome: _BatchOutcome) -> None:
         """Only accepted events count as seen: a rejected one may be sent again, fixed."""
+        if outcome.accepted == outcome.read:
+            # Every event was accepted, so every id is a distinct identifier.
+            self._remember(cast(list[str], outcome.ids))
+            return
         envelopes = outcome.envelopes
         rejected = pa.concat_arrays(
             [pa.array([], pa.int64())]
@@ -334,61 +259,67 @@ class EventLandingHandler:
 
     def _remember(self, ids: list[str]) -> None:
         self._seen.update(ids)
-        self._seen_order.append(ids)
+        self._seen_order.append(tuple(ids))
         total = sum(map(len, self._seen_order))
         while total > self.recent_ids and len(self._seen_order) > 1:
             evicted = self._seen_order.popleft()
             total -= len(evicted)
             self._seen.difference_update(evicted)
 
-    def _validate(self, events: pa.Table, spec: EntitySpec, lineage: Lineage) -> ValidationResult:
-        self._slots[spec.name].table = events.select(_events_schema(spec).names)
-        return self._validators[spec.name].validate(lineage)
-
     def _write(self, outcome: _BatchOutcome, batch_id: str, day: date, raw: _RawObject) -> None:
-        files = [ManifestFile(key=raw.key, size=raw.size, etag=raw.etag, rows=outcome.read)]
-        details: dict[str, str] = {}
+        """Processed parts and quarantine objects at once, then every manifest at once.
+
+        Data objects are durable before any manifest names them; the fsyncs of
+        objects written together overlap (they release the GIL).
+        """
         raw_manifest = manifest_key(Zone.RAW, RAW_ENTITY, day, batch_id, source=SOURCE)
-        for entity, result in outcome.results.items():
-            spec = ENTITIES[entity]
-            partitions = split_by_month(result.accepted, spec.event_time, day)
-            by_month: dict[date, list[LandedObject]] = {}
-            for month, obj in land_processed(
-                self.processed_store, spec, partitions, batch_id=batch_id
-            ):
-                by_month.setdefault(month, []).append(obj)
-            write_processed_manifests(
-                self.processed_store, spec, by_month, batch_id=batch_id, source=SOURCE,
+        landing = {
+            entity: self._writer.submit(self._land, entity, result, batch_id, day)
+            for entity, result in outcome.results.items()
+        }
+        quarantines = [
+            self._writer.submit(self._quarantine, entity, day, batch_id, lines)
+            for entity, lines in _quarantined_lines(outcome)
+        ]
+        _wait_all([*landing.values(), *quarantines])
+        manifests: list[Future[object]] = [
+            self._writer.submit(
+                write_processed_manifests,
+                self.processed_store,
+                ENTITIES[entity],
+                _by_month(written.result()),
+                batch_id=batch_id,
+                source=SOURCE,
                 details={"raw_manifest": raw_manifest},
-            )  # fmt: skip
-            details[f"{entity}_accepted"] = str(result.rows_accepted)
-            details[f"{entity}_rejected"] = str(result.rows_rejected)
+            )
+            for entity, written in landing.items()
+        ]
+        files = [ManifestFile(key=raw.key, size=raw.size, etag=raw.etag, rows=outcome.read)]
+        files += [future.result() for future in quarantines]
+        manifest = BatchManifest(
+            batch_id=batch_id,
+            zone=Zone.RAW,
+            source=SOURCE,
+            entity=RAW_ENTITY,
+            files=files,
+            rows_read=outcome.read,
+            rows_accepted=outcome.accepted,
+            rows_rejected=outcome.read - outcome.accepted,
+            details=_counts(outcome),
+        )
+        manifests.append(self._writer.submit(write_once, self.raw_store, raw_manifest, manifest))
+        _wait_all(manifests)
+        for entity, result in outcome.results.items():
             self.stats.by_entity[entity] = (
                 self.stats.by_entity.get(entity, 0) + result.rows_accepted
             )
-            if result.rows_rejected:
-                files.append(
-                    self._quarantine(entity, day, batch_id, result.quarantine.column("line"))
-                )
-        if outcome.unreadable.num_rows:
-            lines = _unreadable_lines(outcome.unreadable)
-            files.append(self._quarantine(RAW_ENTITY, day, batch_id, lines))
-            details["events_unreadable"] = str(outcome.unreadable.num_rows)
-        write_once(
-            self.raw_store,
-            raw_manifest,
-            BatchManifest(
-                batch_id=batch_id,
-                zone=Zone.RAW,
-                source=SOURCE,
-                entity=RAW_ENTITY,
-                files=files,
-                rows_read=outcome.read,
-                rows_accepted=outcome.accepted,
-                rows_rejected=outcome.read - outcome.accepted,
-                details=details,
-            ),
-        )
+
+    def _land(
+        self, entity: str, result: ValidationResult, batch_id: str, day: date
+    ) -> list[tuple[date, LandedObject]]:
+        spec = ENTITIES[entity]
+        partitions = split_by_month(result.accepted, spec.event_time, day)
+        return land_processed(self.processed_store, spec, partitions, batch_id=batch_id)
 
     def _quarantine(
         self, entity: str, day: date, batch_id: str, lines: pa.Array | pa.ChunkedArray
@@ -399,6 +330,68 @@ class EventLandingHandler:
             content_type="application/x-ndjson",
         )  # fmt: skip
         return landed.manifest_file()
+
+
+def _after(records: list[StreamRecord], sequence: int) -> int:
+    """The index of the first record after ``sequence`` (records are in sequence order)."""
+    return bisect_right(records, sequence, key=_sequence)
+
+
+def _sequence(record: StreamRecord) -> int:
+    return int(record.sequence_number)
+
+
+def _text(lines: list[bytes], body: bytes) -> pa.Array:
+    """The lines as Arrow strings on ``body`` itself (the lines, each closed by a newline).
+
+    No copy: each string keeps its closing newline, which JSON reads as
+    whitespace. Invalid UTF-8 is decoded with replacement characters.
+    """
+    ends = np.cumsum(np.fromiter(map(len, lines), np.int64, len(lines)) + 1)
+    offsets = np.concatenate([np.zeros(1, np.int64), ends])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(body)]
+    try:
+        return pa.Array.from_buffers(pa.large_binary(), len(lines), buffers).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        decoded = [line.decode("utf-8", "replace") + "\n" for line in lines]
+        return pa.array(decoded, pa.large_string())
+
+
+def _wait_all(futures: Sequence[Future[Any]]) -> None:
+    """Wait for every write, then raise the first failure: none is left running behind it."""
+    wait(futures)
+    for future in futures:
+        future.result()
+
+
+def _quarantined_lines(outcome: _BatchOutcome) -> list[tuple[str, pa.Array | pa.ChunkedArray]]:
+    """The quarantine lines of a batch, by entity (``events`` for those of no known type)."""
+    found: list[tuple[str, pa.Array | pa.ChunkedArray]] = [
+        (entity, result.quarantine.column("line"))
+        for entity, result in outcome.results.items()
+        if result.rows_rejected
+    ]
+    if outcome.unreadable is not None:
+        found.append((RAW_ENTITY, _unreadable_lines(outcome.unreadable)))
+    return found
+
+
+def _counts(outcome: _BatchOutcome) -> dict[str, str]:
+    """The raw manifest's details: accepted and rejected per entity, unreadable events."""
+    counts: dict[str, str] = {}
+    for entity, result in outcome.results.items():
+        counts[f"{entity}_accepted"] = str(result.rows_accepted)
+        counts[f"{entity}_rejected"] = str(result.rows_rejected)
+    if outcome.unreadable is not None:
+        counts["events_unreadable"] = str(outcome.unreadable.num_rows)
+    return counts
+
+
+def _by_month(written: list[tuple[date, LandedObject]]) -> dict[date, list[LandedObject]]:
+    by_month: dict[date, list[LandedObject]] = {}
+    for month, obj in written:
+        by_month.setdefault(month, []).append(obj)
+    return by_month
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,12 +405,27 @@ class _RawObject:
 class _BatchOutcome:
     read: int
     envelopes: pa.Table
-    unreadable: pa.Table  # envelope rejections: row, line, error
+    ids: list[str | None]  # each line's event id, as read
+    unreadable: pa.Table | None  # events of no known type: row, error, line
     results: dict[str, ValidationResult]
 
     @property
     def accepted(self) -> int:
         return sum(r.rows_accepted for r in self.results.values())
+
+
+def _unreadable(envelopes: pa.Table, text: pa.Array) -> pa.Table:
+    """The events of no known type (each has its envelope error), with their lines."""
+    known = pc.is_in(envelopes.column("event_type"), pa.array(list(EVENT_ENTITIES)))
+    unknown = envelopes.filter(pc.invert(pc.fill_null(known, False)))
+    rows = unknown.column(ROW_COLUMN)
+    return pa.table(
+        {
+            ROW_COLUMN: rows,
+            ERROR_COLUMN: unknown.column(ERROR_COLUMN),
+            "line": pc.utf8_rtrim(pc.take(text, pc.subtract(rows, 1)), "\n"),
+        }
+    )
 
 
 def _unreadable_lines(unreadable: pa.Table) -> pa.Array:

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from concert.domain.models import TicketSale, UserInteraction
+from concert.domain.models import ENTITIES, TicketSale, UserInteraction
 from concert.ingest.stream import (
     Event,
     EventLandingHandler,
@@ -21,7 +22,9 @@ from concert.ingest.stream import (
     event_for,
     publish_events,
 )
+from concert.ingest.stream.checks import MIN_SPLIT_ROWS, EventChecks
 from concert.lake import read_manifest
+from concert.validation.engine import Lineage
 from foundation.objectstore import LocalObjectStore, ObjectInfo, ObjectStore
 from foundation.stream import CheckpointStore, LocalEventStream, Record, StreamConsumer
 from foundation.table import TableSpec
@@ -246,3 +249,124 @@ def test_an_event_rejected_for_its_payload_may_be_sent_again_fixed(lake: Lake) -
             pass
     handler.close()
     assert_exactly_once(lake, 1)
+
+
+def _quarantined(lake: Lake) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for s in lake.raw.list("quarantine/stream/")
+        for line in lake.raw.get(s.key).body.decode().splitlines()
+    ]
+
+
+def test_each_envelope_problem_gets_its_reason_and_unreadable_lines_are_kept(lake: Lake) -> None:
+    good = json.loads(sales(1)[0].encode())
+    envelope = {k: v for k, v in good.items() if k != "payload"}
+    lines = [
+        json.dumps(good).encode(),
+        b"[1, 2]",
+        b"{not json",
+        b"\xff\xfe",  # not UTF-8
+        json.dumps({**envelope, "event_id": None, "payload": good["payload"]}).encode(),
+        json.dumps({**envelope, "event_id": "p1", "payload": 5}).encode(),
+        json.dumps({**envelope, "event_id": "p2"}).encode(),
+        json.dumps({**envelope, "event_id": "p3", "payload": {}}).encode(),
+        json.dumps({**envelope, "event_id": "p4", "payload": {**good["payload"], "x": 1}}).encode(),
+    ]
+    lake.stream.put_records([Record("k", line) for line in lines])
+    lake.consume()
+    assert_exactly_once(lake, 1)
+    quarantined = _quarantined(lake)
+    assert len(quarantined) == len(lines) - 1
+    reasons = {(e["field"], e["reason"]) for q in quarantined for e in q["errors"]}
+    assert ("_record", "invalid event: not a JSON object") in reasons
+    assert ("_record", "event_id is missing or not an identifier") in reasons
+    assert ("_record", "payload must be a JSON object") in reasons
+    assert ("x", "Extra inputs are not permitted") in reasons
+    unreadable = {q["record"]["line"] for q in quarantined if "line" in q["record"]}
+    assert unreadable == {"[1, 2]", "{not json", "\ufffd\ufffd"}
+    (manifest_key,) = [
+        s.key for s in lake.raw.list("raw/stream/events/") if s.key.endswith("_manifest.json")
+    ]
+    manifest = read_manifest(lake.raw, manifest_key)
+    assert (manifest.rows_read, manifest.rows_accepted) == (len(lines), 1)
+    listed = {f.key for f in manifest.files}
+    assert {s.key for s in lake.raw.list("quarantine/stream/")} <= listed
+
+
+def test_a_replayed_batch_reads_events_holding_a_carriage_return_whole(
+    lake: Lake, tmp_path: Path
+) -> None:
+    """The raw object is split on the newlines the handler wrote, not on a "\\r" (JSON space)."""
+    events = [e.encode().replace(b",", b",\r", 1) for e in sales(5)]
+    lake.stream.put_records([Record("k", data) for data in events])
+    store = CrashingStore(tmp_path / "processed", fail_at=1)
+    crash_then_resume(lake, crashing=lambda handler: handler, processed=store, batch_size=50)
+    handler = EventLandingHandler(lake.raw, lake.processed)
+    consumer = StreamConsumer(lake.stream, lake.checkpoints, "concert-lake", handler)
+    while consumer.poll_once():
+        pass
+    handler.close()
+    assert handler.stats.replayed_batches == 1
+    assert_exactly_once(lake, 5)
+    assert _quarantined(lake) == []
+
+
+def _mixed_batch(count: int) -> list[bytes]:
+    """Valid sales with, in both halves, a bad payload, an unreadable line and a repeat."""
+    lines = [e.encode() for e in sales(count)]
+    for position in (count // 4, count * 3 // 4):
+        payload = {**sale(position).model_dump(mode="json"), "quantity": 0}
+        lines[position] = Event(f"bad{position}", "ticket_sale", NOW, payload).encode()
+        lines[position + 1] = b"{not json"
+        lines[position + 2] = lines[position // 2]
+    return lines
+
+
+def test_a_batch_split_across_lanes_validates_as_in_one_piece() -> None:
+    lines = _mixed_batch(MIN_SPLIT_ROWS + 500)
+    text = pa.array(lines, pa.binary()).cast(pa.string())
+    spec = ENTITIES["ticket_sales"]
+    lineage = Lineage("b1", "stream", NOW)
+    whole, split = EventChecks(lanes=1), EventChecks(lanes=2)
+    try:
+        envelopes = whole.envelopes(text)
+        assert split.envelopes(text).equals(envelopes)
+        events = envelopes.filter(pc.equal(envelopes.column("event_type"), "ticket_sale"))
+        one, two = whole.validate(events, spec, lineage), split.validate(events, spec, lineage)
+    finally:
+        whole.close()
+        split.close()
+    assert two.rows_read == one.rows_read == len(lines) - 2
+    for name in ("accepted", "rejections", "quarantine"):
+        assert getattr(two, name).equals(getattr(one, name)), name
+    assert one.rows_rejected == 2
+
+
+def test_a_batch_worth_splitting_lands_once_with_repeats_and_rows_numbered(lake: Lake) -> None:
+    lines = _mixed_batch(MIN_SPLIT_ROWS + 500)
+    lake.stream.put_records([Record("k", line) for line in lines])
+    lake.consume()
+    assert_exactly_once(lake, len(lines) - 6)
+    rows = {q["row"]: q["errors"][0]["reason"] for q in _quarantined(lake)}
+    for position in (len(lines) // 4, len(lines) * 3 // 4):
+        assert rows[position + 1] == "Input should be greater than or equal to 1"
+        assert rows[position + 2] == "invalid event: not a JSON object"
+        first = position // 2 + 1
+        assert rows[position + 3] == f"duplicate event_id 'e{position // 2}' (first in row {first})"
+
+
+def test_a_handler_polled_again_after_a_failed_write_lands_the_batch_once(
+    lake: Lake, tmp_path: Path
+) -> None:
+    publish_events(lake.stream, sales(20))
+    handler = EventLandingHandler(lake.raw, CrashingStore(tmp_path / "processed", fail_at=1))
+    consumer = StreamConsumer(lake.stream, lake.checkpoints, "concert-lake", handler)
+    with pytest.raises(RuntimeError, match="crash"):
+        consumer.poll_once()
+    while consumer.poll_once():
+        pass
+    handler.close()
+    assert handler.stats.replayed_batches == 1
+    assert_exactly_once(lake, 20)
+    assert _quarantined(lake) == []
