@@ -108,7 +108,12 @@ def _findings(results: dict[int, tuple[float, float, float]]) -> list[str]:
     for smaller, larger in itertools.pairwise(sizes):
         factor = larger / smaller
         growth = results[larger][1] / results[smaller][1]
-        shape = "linear or better" if growth <= factor * 1.2 else "worse than linear"
+        if growth > factor * 1.2:
+            shape = "worse than linear"
+        elif growth >= factor * 0.8:
+            shape = "linear (within 20%)"
+        else:
+            shape = "better than linear (fixed costs weigh less at scale)"
         findings.append(
             f"{smaller:,} -> {larger:,} sales (x{factor:.0f}): build + tests time x{growth:.1f}, "
             f"{shape}"
