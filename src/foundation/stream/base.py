@@ -14,9 +14,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import ClassVar, NamedTuple, Self
+from typing import ClassVar, NamedTuple
 
+from foundation.closing import Closing
 from foundation.health import HealthStatus
 from foundation.stream.exceptions import InvalidStreamInputError, RecordTooLargeError
 
@@ -65,7 +65,7 @@ class StreamRecord(NamedTuple):
     arrived_at: datetime
 
 
-class EventStream(ABC):
+class EventStream(Closing, ABC):
     """An ordered, durable, sharded log of records.
 
     Contract shared by every adapter:
@@ -117,19 +117,8 @@ class EventStream(ABC):
     def check(self) -> HealthStatus:
         """Probe the backend cheaply (the stream must exist)."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook, not every adapter holds resources
+    def close(self) -> None:
         """Release files or connections; the stream must not be used afterwards."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def check_stream_name(name: str) -> str:

@@ -12,11 +12,11 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal
 
 import pyarrow as pa
 
+from foundation.closing import Closing
 from foundation.health import HealthStatus
 from foundation.warehouse.exceptions import InvalidArgumentError, LoadError, QueryFailedError
 
@@ -78,7 +78,7 @@ def check_identifier(name: str, field: str = "table") -> str:
     return name
 
 
-class Warehouse(ABC):
+class Warehouse(Closing, ABC):
     """A SQL warehouse reached through one dialect (DuckDB's).
 
     Contract shared by every adapter:
@@ -245,19 +245,8 @@ class Warehouse(ABC):
             for row in found
         )
 
-    def close(self) -> None:  # noqa: B027 - adapters without resources keep this no-op
+    def close(self) -> None:
         """Release connections; the warehouse must not be used afterwards."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 __all__ = [

@@ -17,13 +17,11 @@ import json
 import math
 import random
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -37,6 +35,7 @@ from concert.ingest.connectors.exceptions import (
     ApiResponseError,
     ApiUnavailableError,
 )
+from foundation.closing import Closing
 from foundation.errors import AppError, ConfigurationError
 from foundation.observability import get_logger
 
@@ -152,25 +151,6 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
-
-
-class Closing(ABC):
-    """``with`` support for anything that holds connections: leaving the block closes it."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release the connections."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class JsonApi(Closing):
@@ -371,7 +351,6 @@ __all__ = [
     "ApiClient",
     "ApiPage",
     "ApiResponse",
-    "Closing",
     "HttpOptions",
     "JsonApi",
     "RetryPolicy",
