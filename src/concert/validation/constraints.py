@@ -49,8 +49,14 @@ _DIGITS = "[0-9]+(_[0-9]+)*"
 _INT_FAST = "-?[0-9]{1,18}"
 _INT_LAX = f"{_WS}*[+-]?{_DIGITS}(\\.0+)?{_WS}*"
 _FLOAT_FAST = "-?[0-9]{1,15}(\\.[0-9]{1,15})?"
-_FLOAT_LAX = f"{_WS}*[+-]?({_DIGITS}(\\.({_DIGITS})?)?|\\.{_DIGITS})([eE][+-]?[0-9]+)?{_WS}*"
+_FLOAT_TEXT = "[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?"
+_FLOAT_WORD = "(?i)[+-]?(inf|infinity|nan)"
+_FLOAT_LAX = f"{_WS}*{_FLOAT_TEXT}{_WS}*"
 _FLOAT_SPECIAL = f"(?i){_WS}*[+-]?(inf|infinity|nan){_WS}*"
+# pydantic reads a float written with underscores by deleting them, when they are single and
+# neither first nor last, and then allows no whitespace around the number ("1e1_0" and "i_nf"
+# pass, " 1_5" and "1__5" do not). Integers follow Python's digit grouping instead.
+_UNDERSCORED = "[^_]+(_[^_]+)*"
 _YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
 _DATE = f"{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
 _TIME = "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?"
@@ -270,15 +276,15 @@ def parse_scalar(shape: Shape, text: str) -> tuple[str, str]:
             "Input should be a valid integer, unable to parse string as an integer",
         )
     if kind == "float":
-        special = (
-            f"CASE WHEN contains(lower({text}), 'nan') THEN 'NaN'::DOUBLE "
-            f"WHEN contains({text}, '-') THEN '-inf'::DOUBLE ELSE 'inf'::DOUBLE END"
-        )
+        joined = f"replace({text}, '_', '')"
         return (
             f"CASE WHEN {_full_match(text, _FLOAT_FAST)} THEN TRY_CAST({text} AS DOUBLE) "
-            f"WHEN {_full_match(text, _FLOAT_LAX)} "
-            f"THEN TRY_CAST(replace({_trim(text)}, '_', '') AS DOUBLE) "
-            f"WHEN {_full_match(text, _FLOAT_SPECIAL)} THEN {special} END",
+            f"WHEN NOT contains({text}, '_') THEN CASE "
+            f"WHEN {_full_match(text, _FLOAT_LAX)} THEN TRY_CAST({_trim(text)} AS DOUBLE) "
+            f"WHEN {_full_match(text, _FLOAT_SPECIAL)} THEN {_float_word(text)} END "
+            f"WHEN {_full_match(text, _UNDERSCORED)} THEN CASE "
+            f"WHEN {_full_match(joined, _FLOAT_TEXT)} THEN TRY_CAST({joined} AS DOUBLE) "
+            f"WHEN {_full_match(joined, _FLOAT_WORD)} THEN {_float_word(joined)} END END",
             "Input should be a valid number, unable to parse string as a number",
         )
     if kind == "datetime":
@@ -288,6 +294,14 @@ def parse_scalar(shape: Shape, text: str) -> tuple[str, str]:
     if kind == "date":
         return _parse_date(text), "Input should be a valid date in the format YYYY-MM-DD"
     raise UnsupportedFieldError(f"{kind} is not a scalar")
+
+
+def _float_word(text: str) -> str:
+    """The value of text known to spell infinity or NaN (with a sign, any case, padded)."""
+    return (
+        f"CASE WHEN contains(lower({text}), 'nan') THEN 'NaN'::DOUBLE "
+        f"WHEN contains({text}, '-') THEN '-inf'::DOUBLE ELSE 'inf'::DOUBLE END"
+    )
 
 
 def _epoch_seconds(text: str) -> str:

@@ -56,6 +56,8 @@ def floats(low: float, high: float) -> st.SearchStrategy[str]:
         st.sampled_from(
             ["0", "-0.5", "nan", "inf", "-inf", "1e3", ".5", "5.", " 7.25 ", "abc", ""]
         ),
+        # Underscores: pydantic deletes single inner ones, then allows no padding.
+        st.sampled_from(["1_5.5", "1e1_0", "1_.5", "i_nf", " 1_5", "1_5\t", "1__5", "_1", "1.5_"]),
         st.sampled_from([str(low), str(high), f"{high + 0.01}"]),
     )
 
