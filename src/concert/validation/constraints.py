@@ -269,6 +269,9 @@ def parse_scalar(shape: Shape, text: str) -> tuple[str, str]:
     if kind == "enum":
         return text, "Input should be a valid string"
     if kind == "int":
+        # Known divergence, kept on purpose: pydantic-core drops leading zeros and underscores
+        # before reading the sign, so it takes "0-12" as -12 and "+0__7" as 7; the SQL refuses
+        # such text rather than copy that quirk.
         lax = f"replace(regexp_replace({_trim(text)}, '\\.0+$', ''), '_', '')"
         return (
             f"CASE WHEN {_full_match(text, _INT_FAST)} THEN TRY_CAST({text} AS BIGINT) "
