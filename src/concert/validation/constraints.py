@@ -50,9 +50,10 @@ _INT_FAST = "-?[0-9]{1,18}"
 _INT_LAX = f"{_WS}*[+-]?{_DIGITS}(\\.0+)?{_WS}*"
 _FLOAT_FAST = "-?[0-9]{1,15}(\\.[0-9]{1,15})?"
 _FLOAT_TEXT = "[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?"
-_FLOAT_WORD = "(?i)[+-]?(inf|infinity|nan)"
+_FLOAT_WORDS = "[+-]?(inf|infinity|nan)"
+_FLOAT_WORD = f"(?i){_FLOAT_WORDS}"
 _FLOAT_LAX = f"{_WS}*{_FLOAT_TEXT}{_WS}*"
-_FLOAT_SPECIAL = f"(?i){_WS}*[+-]?(inf|infinity|nan){_WS}*"
+_FLOAT_SPECIAL = f"(?i){_WS}*{_FLOAT_WORDS}{_WS}*"
 # pydantic reads a float written with underscores by deleting them, when they are single and
 # neither first nor last, and then allows no whitespace around the number ("1e1_0" and "i_nf"
 # pass, " 1_5" and "1__5" do not). Integers follow Python's digit grouping instead.
