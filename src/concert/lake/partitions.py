@@ -36,14 +36,24 @@ def split_by_month(
     low, high = pc.min_max(months).values()
     if low.as_py() == high.as_py():
         return [(_month_date(low.as_py()), table)]
-    order = pc.sort_indices(months)
-    table = _take_columns(table, order)
-    runs = pc.run_end_encode(pc.take(months, order))
+    if not _in_order(months):
+        # Exports usually come in time order and need no reordering; the rest are
+        # reordered once (the sort is stable, so each month keeps the file's order).
+        order = pc.sort_indices(months)
+        table = _take_columns(table, order)
+        months = pc.take(months, order)
+    runs = pc.run_end_encode(months)
     parts, start = [], 0
     for month, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
         parts.append((_month_date(month), table.slice(start, end - start)))
         start = end
     return parts
+
+
+def _in_order(months: pa.Array) -> bool:
+    """Whether the month numbers never decrease."""
+    rises = pc.less_equal(months.slice(0, len(months) - 1), months.slice(1))
+    return bool(pc.all(rises).as_py())
 
 
 def _take_columns(table: pa.Table, order: pa.Array) -> pa.Table:

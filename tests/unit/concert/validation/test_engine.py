@@ -142,6 +142,24 @@ def test_partitions_follow_the_utc_month_of_the_event_time() -> None:
     ]
 
 
+def test_rows_already_in_month_order_are_split_without_reordering() -> None:
+    rows = [
+        sale(1, purchase_timestamp="2025-05-31T23:00:00Z"),
+        sale(2, purchase_timestamp="2025-05-02T10:00:00Z"),  # in order by month, not by time
+        sale(3, purchase_timestamp="2025-06-01T00:00:00Z"),
+        sale(4, purchase_timestamp="2025-08-15T12:00:00Z"),
+        sale(5, purchase_timestamp="2025-08-01T09:00:00Z"),
+    ]
+    result = validate_table(table(rows), SALES, LINEAGE)
+    parts = split_by_month(result.accepted, SALES.event_time, date(2000, 1, 1))
+    assert [(month, part.column("sale_id").to_pylist()) for month, part in parts] == [
+        (date(2025, 5, 1), ["s1", "s2"]),
+        (date(2025, 6, 1), ["s3"]),
+        (date(2025, 8, 1), ["s4", "s5"]),
+    ]
+    assert sum(part.num_rows for _, part in parts) == result.accepted.num_rows
+
+
 def test_rows_without_an_event_time_go_to_the_default_month() -> None:
     artists = pa.table({"artist_id": ["a1", "a2"]})
     assert [(m, t.num_rows) for m, t in split_by_month(artists, None, date(2025, 3, 9))] == [
