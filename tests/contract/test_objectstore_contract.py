@@ -322,6 +322,19 @@ def test_put_stream_with_if_none_match_keeps_an_existing_object(
     assert created.size == size == store.head("free").size
 
 
+def test_a_streamed_object_gets_a_new_etag_each_time_it_is_written(tmp_path: Path) -> None:
+    # The local store does not hash streams (S3's multipart etag is no MD5 either);
+    # a fresh tag per write still tells every version apart for conditional puts.
+    store = LocalObjectStore(tmp_path / "store")
+    first = store.put_stream("same", PatternSource(1000))
+    second = store.put_stream("same", PatternSource(1000))
+    assert first.etag != second.etag
+    assert store.head("same").etag == second.etag
+    with pytest.raises(PreconditionFailedError):
+        store.put("same", b"x", if_match=first.etag)
+    assert store.put("same", b"x").etag == hashlib.md5(b"x").hexdigest()
+
+
 # -- keys -----------------------------------------------------------------------
 
 BAD_KEYS = [

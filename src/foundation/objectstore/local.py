@@ -16,6 +16,10 @@ never pairs a body with another version's etag.
 
 A key cannot also be the folder of other keys here ("a" and "a/b"): the second
 write raises :class:`InvalidKeyError`, where S3 would accept both.
+
+The etag of a ``put`` is the MD5 of the body, as S3's. A streamed object gets a
+fresh random tag instead: S3's etag of a multipart upload is no MD5 of the body
+either, and hashing a large stream costs more CPU than writing it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 import os
 import tempfile
 import time
+import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -103,6 +108,7 @@ class LocalObjectStore(ObjectStore):
             metadata,
             if_match=if_match,
             if_none_match=if_none_match,
+            hashed=True,
         )
 
     def put_stream(
@@ -115,7 +121,9 @@ class LocalObjectStore(ObjectStore):
         if_none_match: bool = False,
     ) -> ObjectInfo:
         chunks = iter(lambda: source.read(_CHUNK_BYTES) or b"", b"")
-        return self._write(key, chunks, content_type, metadata, if_none_match=if_none_match)
+        return self._write(
+            key, chunks, content_type, metadata, if_none_match=if_none_match, hashed=False
+        )
 
     def _write(
         self,
@@ -126,11 +134,12 @@ class LocalObjectStore(ObjectStore):
         *,
         if_match: str | None = None,
         if_none_match: bool,
+        hashed: bool,
     ) -> ObjectInfo:
         body_path, meta_path = self._paths(key)
         user_metadata = validate_attributes(content_type, metadata)
         # Both files are written before taking the lock, so it is held only to rename.
-        body_tmp, size, etag = self._spool(chunks)
+        body_tmp, size, etag = self._spool(chunks, hashed=hashed)
         meta_tmp: Path | None = None
         try:
             info = ObjectInfo(
@@ -141,7 +150,7 @@ class LocalObjectStore(ObjectStore):
                 content_type=content_type,
                 metadata=user_metadata,
             )
-            meta_tmp, _, _ = self._spool([json.dumps(_info_to_json(info)).encode()])
+            meta_tmp, _, _ = self._spool([json.dumps(_info_to_json(info)).encode()], hashed=False)
             with self._locked(key, exclusive=True):
                 _check_preconditions(key, _read_info(meta_path), if_match, if_none_match)
                 self._place(key, body_tmp, body_path)
@@ -152,15 +161,17 @@ class LocalObjectStore(ObjectStore):
                     leftover.unlink(missing_ok=True)
         return info
 
-    def _spool(self, chunks: Iterable[bytes]) -> tuple[Path, int, str]:
-        """Write chunks to a new temp file; return its path, size and md5 hex."""
-        digest = hashlib.md5(usedforsecurity=False)
+    def _spool(self, chunks: Iterable[bytes], *, hashed: bool) -> tuple[Path, int, str]:
+        """Write chunks to a new temp file; return its path, size and etag (the MD5 hex
+        when ``hashed``, else a random tag)."""
+        digest = hashlib.md5(usedforsecurity=False) if hashed else None
         size = 0
         fd, name = tempfile.mkstemp(dir=self._tmp)
         try:
             with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
-                    digest.update(chunk)
+                    if digest is not None:
+                        digest.update(chunk)
                     size += len(chunk)
                     out.write(chunk)
                 if self._fsync:
@@ -169,7 +180,7 @@ class LocalObjectStore(ObjectStore):
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
-        return Path(name), size, digest.hexdigest()
+        return Path(name), size, digest.hexdigest() if digest is not None else uuid.uuid4().hex
 
     def _place(self, key: str, source: Path, target: Path) -> None:
         for _ in range(_PLACE_ATTEMPTS):
@@ -258,7 +269,7 @@ class LocalObjectStore(ObjectStore):
 
     def check(self) -> HealthStatus:
         def probe() -> str:
-            path, _, _ = self._spool([b"ok"])
+            path, _, _ = self._spool([b"ok"], hashed=False)
             path.unlink()
             return f"writable: {self.root}"
 

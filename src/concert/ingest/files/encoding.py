@@ -32,16 +32,18 @@ def transcoding_needed(head: bytes) -> str | None:
 
 
 class Utf8Checker:
-    """Fed a file's bytes in order; remembers where the first non-UTF-8 byte is.
+    """Fed the bytes of the file at ``path`` in order; remembers where the first
+    non-UTF-8 byte is.
 
     It does not raise while fed, so the bytes can still be copied whole to the
-    raw zone; :meth:`raise_if_invalid` reports the problem afterwards.
+    raw zone; :meth:`raise_if_invalid` reports the problem afterwards. The line
+    of a problem is counted from the file then, not while feeding.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
+        self._path = path
         self._decoder = codecs.getincrementaldecoder("utf-8")()
         self._offset = 0
-        self._lines = 1
         self.problem: FileEncodingError | None = None
 
     def feed(self, chunk: bytes, *, final: bool = False) -> None:
@@ -54,18 +56,16 @@ class Utf8Checker:
             try:
                 self._decoder.decode(chunk, final)
             except UnicodeDecodeError as exc:
-                self._fail(chunk, exc.start - pending, f"invalid UTF-8 ({exc.reason})")
+                # A negative start is a sequence the previous chunk began.
+                self._fail(self._offset + exc.start - pending, f"invalid UTF-8 ({exc.reason})")
                 return
         if nul >= 0:
-            self._fail(chunk, nul, "a NUL byte (UTF-16 text without a byte order mark?)")
+            self._fail(self._offset + nul, "a NUL byte (UTF-16 text without a byte order mark?)")
             return
-        self._lines += chunk.count(b"\n")
         self._offset += len(chunk)
 
-    def _fail(self, chunk: bytes, index: int, what: str) -> None:
-        # A negative index is a sequence the previous chunk began (never a newline).
-        offset = self._offset + index
-        line = self._lines + chunk.count(b"\n", 0, max(index, 0))
+    def _fail(self, offset: int, what: str) -> None:
+        line = 1 + _newlines_before(self._path, offset)
         self.problem = FileEncodingError(
             f"the file is not UTF-8 text: {what} at byte offset {offset} (line {line}); "
             "save it as UTF-8 (Latin-1 or Windows-1252 files must be converted)",
@@ -76,6 +76,15 @@ class Utf8Checker:
     def raise_if_invalid(self) -> None:
         if self.problem is not None:
             raise self.problem
+
+
+def _newlines_before(path: Path, offset: int) -> int:
+    count = 0
+    with path.open("rb") as handle:
+        while offset > 0 and (chunk := handle.read(min(_CHUNK, offset))):
+            count += chunk.count(b"\n")
+            offset -= len(chunk)
+    return count
 
 
 def transcode_to_utf8(source: Path, target: Path, codec: str) -> None:

@@ -421,7 +421,7 @@ def ingest_file(
         claims = _Claims(raw_store, spec.name, batch, sha256)
         claims.take(raw)
         codec = transcoding_needed(head)
-        checker = Utf8Checker() if fmt is not FileFormat.XML and codec is None else None
+        checker = Utf8Checker(path) if fmt is not FileFormat.XML and codec is None else None
         media = MEDIA_TYPES[fmt]
         with ThreadPoolExecutor(1, thread_name_prefix="raw-copy") as pool:
             copied = pool.submit(
