@@ -257,11 +257,21 @@ class _Chunk:
     first_row: int  # position of the chunk's first row, for positional row numbers
 
 
+def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+    """The reader's batches; an error DuckDB meets after the first batch (a malformed
+    CSV line far into a file) reaches Arrow's reader as an OSError, and is a DuckDB
+    error again here."""
+    try:
+        yield from reader
+    except OSError as exc:
+        raise duckdb.Error(str(exc)) from exc
+
+
 def _chunks(reader: pa.RecordBatchReader, chunk_rows: int) -> Iterator[_Chunk]:
     batches: list[pa.RecordBatch] = []
     buffered = 0
     seen = 0
-    for batch in reader:
+    for batch in _batches(reader):
         batches.append(batch)
         buffered += batch.num_rows
         if buffered >= chunk_rows:

@@ -8,8 +8,9 @@ landed again after a crash finds its earlier objects in place and keeps them
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,7 +34,7 @@ from foundation.objectstore import ObjectStore, PreconditionFailedError
 # and many fsyncs in flight share journal commits (measured: 32 threads, 4x faster than 4).
 WRITER_THREADS = 32
 PART_ROWS = 250_000
-PARTS_PER_CHUNK = 100  # chunks hold at most 2,000,000 rows: 8 parts
+BUFFER_ROWS = 2_000_000
 _NEVER_DICTIONARY = ("float", "int", "datetime", "date")
 _DICTIONARY_PAGE_BYTES = 64 * 1024
 
@@ -117,16 +118,17 @@ def land_processed(
     partitions: Sequence[tuple[date, pa.Table]],
     *,
     batch_id: str,
-    chunk: int = 0,
+    first_parts: Mapping[date, int] | None = None,
 ) -> list[tuple[date, LandedObject]]:
     """Write each month's rows as Parquet parts of the batch, in parallel threads.
 
-    ``partitions`` come from :func:`partition_by_month`. A month's rows of chunk
-    ``chunk`` become parts ``chunk * 100`` onwards, one per ``PART_ROWS`` rows,
+    ``partitions`` come from :func:`split_by_month`. A month's rows become parts
+    ``first_parts[month]`` onwards (0 by default), one per ``PART_ROWS`` rows,
     so a big month is encoded on every core at once.
     """
+    starts = first_parts or {}
     pieces = [
-        (month, chunk * PARTS_PER_CHUNK + index, table.slice(low, PART_ROWS))
+        (month, starts.get(month, 0) + index, table.slice(low, PART_ROWS))
         for month, table in partitions
         for index, low in enumerate(range(0, table.num_rows, PART_ROWS))
     ]
@@ -142,6 +144,113 @@ def land_processed(
         return [write(pieces[0])]
     with ThreadPoolExecutor(WRITER_THREADS) as pool:
         return list(pool.map(write, pieces))
+
+
+def part_count(rows: int) -> int:
+    """How many parts :func:`land_processed` writes for a month of ``rows`` rows."""
+    return -(-rows // PART_ROWS)
+
+
+class MonthlyLander:
+    """Lands the validated chunks of one batch as processed Parquet by month, in the background.
+
+    Accepted rows are buffered by month. After each chunk, the months that chunk
+    did not touch are landed: a file in time order lands its finished months
+    while the rest of it is still being read. Everything buffered lands once
+    ``buffer_rows`` rows are held (bounded memory) and at :meth:`finish`. Part
+    numbers count per month in arrival order, so the same input lands the same
+    objects. ``before_write`` runs before each landing (it may raise, which fails
+    the landing).
+    """
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        spec: EntitySpec,
+        batch_id: str,
+        *,
+        before_write: Callable[[], object],
+        buffer_rows: int = BUFFER_ROWS,
+    ) -> None:
+        self._store, self._spec, self._batch_id = store, spec, batch_id
+        self._before_write = before_write
+        self._buffer_rows = buffer_rows
+        # Landings run one after another beside the reader; the rows they hold count
+        # against ``buffer_rows``, so memory stays bounded when the writes fall behind.
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="land")
+        self._landings: deque[tuple[Future[list[tuple[date, LandedObject]]], int]] = deque()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._buffered: dict[date, list[pa.Table]] = defaultdict(list)
+        self._buffered_rows = 0
+        self._next_part: dict[date, int] = defaultdict(int)
+        self.files: dict[date, list[LandedObject]] = defaultdict(list)
+        """The landed parts by month (named by the month's first day)."""
+
+    def add(self, partitions: Sequence[tuple[date, pa.Table]]) -> None:
+        """Buffer one chunk's rows (from :func:`split_by_month`) and land what is finished."""
+        for month, table in partitions:
+            self._buffered[month].append(table)
+            self._buffered_rows += table.num_rows
+        touched = {month for month, _ in partitions}
+        if self._buffered_rows >= self._buffer_rows:
+            self._land(list(self._buffered))
+        else:
+            self._land([month for month in self._buffered if month not in touched])
+        # Finished landings are collected at once, so a failed one stops the read early.
+        while self._landings and (
+            self._landings[0][0].done() or self._held_rows() > self._buffer_rows
+        ):
+            self._collect_oldest()
+
+    def finish(self) -> dict[date, list[LandedObject]]:
+        """Land the rest and wait for it; returns :attr:`files`."""
+        self._land(list(self._buffered))
+        self.drain()
+        return self.files
+
+    def drain(self) -> None:
+        """Wait for the landings in flight (the first error is raised here)."""
+        while self._landings:
+            self._collect_oldest()
+
+    def restart(self) -> None:
+        """Forget everything after a failed read; what was landed is found again, the same."""
+        self.drain()
+        self._reset()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _held_rows(self) -> int:
+        return self._buffered_rows + sum(rows for _, rows in self._landings)
+
+    def _collect_oldest(self) -> None:
+        landing, _ = self._landings.popleft()
+        for month, obj in landing.result():
+            self.files[month].append(obj)
+
+    def _land(self, months: list[date]) -> None:
+        if not months:
+            return
+        ready = sorted((month, pa.concat_tables(self._buffered.pop(month))) for month in months)
+        first_parts = {}
+        rows = 0
+        for month, table in ready:
+            first_parts[month] = self._next_part[month]
+            self._next_part[month] += part_count(table.num_rows)
+            rows += table.num_rows
+        self._buffered_rows -= rows
+        self._landings.append((self._pool.submit(self._write, ready, first_parts), rows))
+
+    def _write(
+        self, ready: list[tuple[date, pa.Table]], first_parts: dict[date, int]
+    ) -> list[tuple[date, LandedObject]]:
+        self._before_write()
+        return land_processed(
+            self._store, self._spec, ready, batch_id=self._batch_id, first_parts=first_parts
+        )
 
 
 def write_processed_manifests(
@@ -214,15 +323,17 @@ ProgressCallback = Callable[[str, int, int | None], None]
 
 
 __all__ = [
-    "PARTS_PER_CHUNK",
+    "BUFFER_ROWS",
     "PART_ROWS",
     "WRITER_THREADS",
     "LandedObject",
     "LandedPartition",
+    "MonthlyLander",
     "ProgressCallback",
     "jsonl_bytes",
     "land_processed",
     "parquet_bytes",
+    "part_count",
     "put_once",
     "write_once",
     "write_processed_manifests",

@@ -4,8 +4,9 @@
 if-none-match), parses the file without loading it whole, validates every row
 with the SQL generated from the models and lands accepted rows as processed
 Parquet by event month, rejected rows in quarantine with their reasons, and a
-manifest per batch in each zone. The raw copy runs beside the parse; nothing
-is written to the processed zone before the raw bytes are durable.
+manifest per batch in each zone. Hashing the file, claiming it and the raw
+copy run beside the parse; nothing is written to the processed zone before the
+raw bytes are durable, and a refused claim is the error reported.
 
 Every path keeps ``rows_accepted + rows_rejected == rows_read``. A batch id is
 claimed once per entity (``raw/_batches/...``) and a file's SHA-256 once per
@@ -20,7 +21,6 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -71,9 +71,9 @@ from concert.validation.engine import (
 )
 from concert.validation.landing import (
     LandedObject,
+    MonthlyLander,
     ProgressCallback,
     jsonl_bytes,
-    land_processed,
     put_once,
     write_once,
     write_processed_manifests,
@@ -81,6 +81,7 @@ from concert.validation.landing import (
 from foundation.objectstore import ObjectInfo, ObjectStore, PreconditionFailedError, ReadableStream
 
 DEFAULT_REPORTED_REJECTIONS = 100
+_VALIDATED_PIECE_ROWS = 100_000
 _CHUNK = 1024 * 1024
 _HEAD_BYTES = 4096
 
@@ -124,13 +125,14 @@ def _hash_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _local_file(data: Path | str | ReadableStream, work: Path) -> tuple[Path, str]:
-    """A local file with the data (streams are spooled to ``work``) and its SHA-256."""
+def _local_file(data: Path | str | ReadableStream, work: Path) -> tuple[Path, str | None]:
+    """A local file with the data and, for a stream (spooled to ``work``), its SHA-256;
+    a file given by path is hashed later, beside the parse."""
     if isinstance(data, str | Path):
         path = Path(data)
         if not path.is_file():
             raise FileIngestError(f"no file at {str(path)!r}", field="path")
-        return path, _hash_file(path)
+        return path, None
     digest = hashlib.sha256()
     path = work / "upload"
     with path.open("wb") as out:
@@ -181,6 +183,49 @@ def _copy_raw(
             return store.put_stream(key, reader, content_type=content_type, if_none_match=True)
         except PreconditionFailedError:
             raise DuplicateBatchError(f"the raw file {key!r} already exists", key=key) from None
+
+
+@dataclass
+class _RawCopy:
+    """Hashes the file, claims its batch id and content, then copies it to the raw zone.
+
+    It runs beside the parse, which writes nothing before :attr:`done` says the
+    raw bytes are durable; a refused claim (a duplicate) is the error that counts.
+    """
+
+    store: ObjectStore
+    spec: EntitySpec
+    batch_id: str
+    key: str
+    path: Path
+    sha256: str | None  # known when an upload was hashed while it was spooled
+    content_type: str
+    checker: Utf8Checker | None
+    progress: ProgressCallback | None
+    claims: _Claims | None = None
+
+    def run(self) -> ObjectInfo:
+        self.sha256 = self.sha256 or _hash_file(self.path)
+        claims = _Claims(self.store, self.spec.name, self.batch_id, self.sha256)
+        claims.take(self.key)
+        self.claims = claims
+        return _copy_raw(
+            self.path, self.store, self.key, content_type=self.content_type,
+            checker=self.checker, progress=self.progress,
+        )  # fmt: skip
+
+    def after_failure(
+        self, copied: Future[ObjectInfo], error: BaseException, batch: _Batch
+    ) -> None:
+        """Once the parse failed: a refused claim wins; otherwise the content may be sent
+        again and the raw manifest says why nothing was read."""
+        refused = copied.exception()
+        if self.claims is None:
+            if refused is not None and refused is not error:
+                raise refused from None
+            return
+        self.claims.release_content()
+        _record_failure(self.store, copied, batch, error)
 
 
 # -- claims ---------------------------------------------------------------------------------------
@@ -253,8 +298,14 @@ class _Landing:
     rows_rejected: int = 0
     rejections: list[pa.Table] = field(default_factory=list)
     quarantine: list[pa.Table] = field(default_factory=list)
-    files: dict[date, list[LandedObject]] = field(default_factory=lambda: defaultdict(list))
-    """The landed Parquet parts by month partition (named by the month's first day)."""
+    files: dict[date, list[LandedObject]] = field(default_factory=dict)
+    """The landed Parquet parts by month partition, once :meth:`finish` returned."""
+    lander: MonthlyLander = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lander = MonthlyLander(
+            self.store, self.spec, self.lineage.batch_id, before_write=self.wait_for_raw
+        )
 
     def wait_for_raw(self) -> ObjectInfo:
         """The raw copy must be durable (and the text valid) before anything else is written."""
@@ -265,9 +316,9 @@ class _Landing:
 
     def restart(self) -> None:
         """Forget the counts of a failed first read (its landed parts will be found again)."""
+        self.lander.restart()
         self.rows_read = self.rows_accepted = self.rows_rejected = 0
         self.rejections, self.quarantine = [], []
-        self.files = defaultdict(list)
 
     def add_parsed(self, parsed: ParsedSource) -> None:
         rejected = parsed.quarantine.num_rows
@@ -276,14 +327,10 @@ class _Landing:
         self.rejections.append(parsed.rejections)
         self.quarantine.append(parsed.quarantine)
 
-    def land(self, result: ValidationResult, chunk: int) -> None:
-        self.wait_for_raw()
-        partitions = split_by_month(result.accepted, self.spec.event_time, self.default_day)
-        landed = land_processed(
-            self.store, self.spec, partitions, batch_id=self.lineage.batch_id, chunk=chunk
-        )
-        for month, obj in landed:
-            self.files[month].append(obj)
+    def land(self, result: ValidationResult) -> None:
+        if self.raw.done() and self.raw.exception() is not None:
+            self.wait_for_raw()  # a duplicate or a failed copy: stop reading now
+        self.lander.add(split_by_month(result.accepted, self.spec.event_time, self.default_day))
         self.rows_read += result.rows_read
         self.rows_accepted += result.rows_accepted
         self.rows_rejected += result.rows_rejected
@@ -292,13 +339,25 @@ class _Landing:
         if self.progress is not None:
             self.progress("validate", self.rows_read, None)
 
+    def finish(self) -> ObjectInfo:
+        """Land what is still buffered; returns the raw copy's info."""
+        self.files = self.lander.finish()
+        return self.wait_for_raw()
+
 
 def _validate_into(landing: _Landing, con: duckdb.DuckDBPyConnection, parsed: ParsedSource) -> None:
+    # Pieces small enough that a file in time order lands its finished months while
+    # the rest is still being validated.
     chunks = iter_validated(
-        con, parsed.relation, landing.spec, landing.lineage, row_map=parsed.row_map
+        con,
+        parsed.relation,
+        landing.spec,
+        landing.lineage,
+        row_map=parsed.row_map,
+        chunk_rows=_VALIDATED_PIECE_ROWS,
     )
-    for chunk, result in enumerate(chunks):
-        landing.land(result, chunk)
+    for result in chunks:
+        landing.land(result)
 
 
 def _parse_csv(landing: _Landing, con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -417,17 +476,16 @@ def ingest_file(
             head = handle.read(_HEAD_BYTES)
         fmt = infer_format(file_format, filename=filename, content_type=content_type, head=head)
         raw = raw_key(source, spec.name, day, batch, _raw_name(filename, fmt))
-        names = _Batch(spec, batch, source, day, raw, sha256, fmt)
-        claims = _Claims(raw_store, spec.name, batch, sha256)
-        claims.take(raw)
         codec = transcoding_needed(head)
         checker = Utf8Checker(path) if fmt is not FileFormat.XML and codec is None else None
-        media = MEDIA_TYPES[fmt]
+        copy = _RawCopy(raw_store, spec, batch, raw, path, sha256, MEDIA_TYPES[fmt], checker,
+                        progress)  # fmt: skip
+
+        def names() -> _Batch:  # the file's hash is known once the copy ran
+            return _Batch(spec, batch, source, day, raw, copy.sha256 or "", fmt)
+
         with ThreadPoolExecutor(1, thread_name_prefix="raw-copy") as pool:
-            copied = pool.submit(
-                _copy_raw, path, raw_store, raw, content_type=media, checker=checker,
-                progress=progress,
-            )  # fmt: skip
+            copied = pool.submit(copy.run)
             landing = _Landing(
                 spec, processed_store, raw_store, Lineage(batch, source, started), day, copied,
                 checker, progress,
@@ -438,12 +496,13 @@ def ingest_file(
                     parse_path = work / f"utf8.{fmt.value}"
                     transcode_to_utf8(path, parse_path, codec)
                 _parse(landing, parse_path, fmt, work)
-                raw_info = landing.wait_for_raw()
+                raw_info = landing.finish()
             except BaseException as exc:
-                claims.release_content()
-                _record_failure(raw_store, copied, names, exc)
+                copy.after_failure(copied, exc, names())
                 raise
-        return _finish(landing, raw_info, names, reported_rejections)
+            finally:
+                landing.lander.close()
+        return _finish(landing, raw_info, names(), reported_rejections)
 
 
 @dataclass(frozen=True, slots=True)

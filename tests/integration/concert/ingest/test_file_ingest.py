@@ -205,6 +205,57 @@ def test_a_truncated_file_keeps_its_complete_rows_and_rejects_the_cut_one(
     assert report.rejections[0].row == 3
 
 
+def time_ordered_sales(rows: int, *, bad_row: int | None = None) -> str:
+    """``rows`` sales over six months in purchase order; ``bad_row`` is cut short."""
+    lines = [SALES_HEADER]
+    for n in range(1, rows + 1):
+        month, day = 1 + (n - 1) * 6 // rows, 1 + (n * 7) % 28
+        line = sale_line(n, month=month, day=day)
+        lines.append(line if n != bad_row else line.split(",2025")[0] + "\n")
+    return "".join(lines)
+
+
+def test_a_big_file_in_time_order_lands_each_month_beside_the_read_with_nothing_extra(
+    stores: tuple[LocalObjectStore, LocalObjectStore], tmp_path: Path
+) -> None:
+    # Several validated pieces; the malformed line late in the file makes the strict
+    # read fail after months have landed, and the second read must find them again.
+    path = tmp_path / "sales.csv"
+    path.write_text(time_ordered_sales(260_000, bad_row=230_001))
+    report = ingest(stores, path)
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (260_000, 259_999, 1)
+    assert report.rejections[0].row == 230_001
+    assert len(report.processed_manifest_keys) == 6
+    landed = sorted(summary.key for summary in stores[1].list("processed/"))
+    assert landed == sorted([*report.processed_keys, *report.processed_manifest_keys])
+    assert all(key.endswith("part-00000.parquet") for key in report.processed_keys)
+
+
+def test_a_used_batch_id_is_the_error_even_when_the_file_is_also_bad(
+    stores: tuple[LocalObjectStore, LocalObjectStore], tmp_path: Path
+) -> None:
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(SALES_HEADER + sale_line(1))
+    bad.write_text(SALES_HEADER.replace("quantity", "qty") + sale_line(2))
+    ingest(stores, good, batch_id="b-7")
+    with pytest.raises(DuplicateBatchError, match="'b-7'"):
+        ingest(stores, bad, batch_id="b-7")
+
+
+def test_the_same_file_by_path_again_lands_nothing_for_the_second_batch(
+    stores: tuple[LocalObjectStore, LocalObjectStore], tmp_path: Path
+) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text(time_ordered_sales(3_000))
+    first = ingest(stores, path)
+    raw_before = sorted(summary.key for summary in stores[0].list())
+    processed_before = sorted(summary.key for summary in stores[1].list())
+    with pytest.raises(DuplicateFileError, match=first.batch_id):
+        ingest(stores, path)
+    assert sorted(summary.key for summary in stores[0].list()) == raw_before
+    assert sorted(summary.key for summary in stores[1].list()) == processed_before
+
+
 # -- files refused whole ------------------------------------------------------------------------
 
 
