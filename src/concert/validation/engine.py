@@ -140,11 +140,13 @@ def _first_pass(sql: EntitySql, relation: str, passthrough: list[str]) -> str:
         ok += f" AND coalesce(len({EXTRA_COLUMN}) = 0, true)"
     if ERROR_COLUMN in passthrough:
         ok += f" AND {ERROR_COLUMN} IS NULL"
-    raw_struct = ", ".join(f"{sql_identifier(f.name)} := {f.raw}" for f in sql.fields)
+    # A list, NULL for valid rows: Arrow then gets one offsets buffer, where a struct
+    # would get a column per field even when every row is valid.
+    raw_values = ", ".join(f.raw for f in sql.fields)
     outputs = [
         *sql.accepted_columns(),
         "_ok",
-        f"CASE WHEN _ok THEN NULL ELSE struct_pack({raw_struct}) END AS _raw",
+        f"CASE WHEN _ok THEN NULL ELSE [{raw_values}] END AS _raw",
         *passthrough,
     ]
     return f"""
@@ -179,7 +181,11 @@ def _second_pass(sql: EntitySql, relation: str) -> str:
         f"[struct_pack(field := '{WHOLE_RECORD}', reason := 'rejected by the model', "
         "value := NULL::VARCHAR)]"
     )
-    unnested = f"(SELECT *, unnest(_raw) FROM {relation})"  # noqa: S608 - a relation name
+    raw_struct = ", ".join(
+        f"{sql_identifier(f.name)} := _raw[{index}]" for index, f in enumerate(sql.fields, 1)
+    )
+    restored = f"(SELECT * REPLACE (struct_pack({raw_struct}) AS _raw) FROM {relation})"  # noqa: S608
+    unnested = f"(SELECT *, unnest(_raw) FROM {restored})"  # noqa: S608 - a relation name
     unreadable = (
         f"[struct_pack(field := '{WHOLE_RECORD}', reason := {ERROR_COLUMN}, "
         "value := NULL::VARCHAR)]"
@@ -214,12 +220,11 @@ def _raw_of(sql: EntitySql, name: str) -> str:
     return known.get(name, "NULL::VARCHAR")
 
 
-def _rejected_schema(sql: EntitySql) -> pa.Schema:
-    raw = pa.struct([pa.field(f.name, pa.string()) for f in sql.fields])
+def _rejected_schema() -> pa.Schema:
     return pa.schema(
         [
             pa.field(ROW_COLUMN, pa.int64()),
-            pa.field("_raw", raw),
+            pa.field("_raw", pa.list_(pa.string())),  # the raw values in field order
             pa.field(EXTRA_COLUMN, pa.list_(pa.string())),
             pa.field(ERROR_COLUMN, pa.string()),
         ]
@@ -320,7 +325,7 @@ class Validator:
         self.query = _first_pass(self.sql, relation, passthrough)
         Validator._prepared += 1
         name = f"_validate_{spec.name}_{Validator._prepared}"
-        self._rejected = TableSlot(_rejected_schema(self.sql))
+        self._rejected = TableSlot(_rejected_schema())
         self._prepare = prepare
         self._reasons_con: duckdb.DuckDBPyConnection | None = None
         self.reasons_query = _second_pass(self.sql, "_rejected")
