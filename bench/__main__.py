@@ -1,4 +1,8 @@
-"""Run every benchmark and write docs/benchmarks.md: ``python -m bench [--quick] [name ...]``."""
+"""Run the benchmarks: ``python -m bench [--quick] [--output FILE] [name ...]``.
+
+All of them write docs/benchmarks.md; a subset is only printed unless ``--output``
+names a file, so running one section never replaces the whole document.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help=f"subset of {', '.join(BENCHMARKS)}")
     parser.add_argument("--quick", action="store_true", help="tiny workloads (smoke test)")
-    parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--output", type=Path, help=f"default: {OUTPUT} for a full run")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
     unknown = sorted(set(names) - set(BENCHMARKS))
@@ -63,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(module.run(quick=args.quick))
             progress.advance(task)
     document = _header(args.quick) + "\n".join(section.to_markdown() for section in sections)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(document)
-    console.print(f"wrote {args.output}")
+    output = args.output or (None if args.names else OUTPUT)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(document)
+        console.print(f"wrote {output}")
     sys.stdout.write(document)
     return 0
 
