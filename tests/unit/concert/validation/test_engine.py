@@ -126,38 +126,41 @@ def test_a_prepared_validator_reads_the_slot_it_was_prepared_on_each_run(
     assert (result.rows_accepted, result.rows_rejected) == (0, 1)
 
 
-def test_partitions_follow_the_utc_month_of_the_event_time() -> None:
-    rows = [
-        sale(1, purchase_timestamp="2025-06-30T23:30:00-02:00"),  # 2025-07-01 in UTC
-        sale(2, purchase_timestamp="2025-06-01T10:00:00Z"),
-        sale(3, purchase_timestamp="2024-12-31T23:59:59Z"),
-        sale(4, purchase_timestamp="2025-07-02T01:00:00Z"),
-    ]
+@pytest.mark.parametrize(
+    ("times", "expected"),
+    [
+        pytest.param(
+            [
+                "2025-06-30T23:30:00-02:00",  # 2025-07-01 in UTC
+                "2025-06-01T10:00:00Z",
+                "2024-12-31T23:59:59Z",
+                "2025-07-02T01:00:00Z",
+            ],
+            [(date(2024, 12, 1), ["s2"]), (date(2025, 6, 1), ["s1"]),
+             (date(2025, 7, 1), ["s0", "s3"])],
+            id="out of order, by the UTC month",
+        ),
+        pytest.param(
+            [
+                "2025-05-31T23:00:00Z",
+                "2025-05-02T10:00:00Z",  # in order by month, not by time
+                "2025-06-01T00:00:00Z",
+                "2025-08-15T12:00:00Z",
+                "2025-08-01T09:00:00Z",
+            ],
+            [(date(2025, 5, 1), ["s0", "s1"]), (date(2025, 6, 1), ["s2"]),
+             (date(2025, 8, 1), ["s3", "s4"])],
+            id="already in month order, not reordered",
+        ),
+    ],
+)  # fmt: skip
+def test_partitions_follow_the_utc_month_of_the_event_time(
+    times: list[str], expected: list[tuple[date, list[str]]]
+) -> None:
+    rows = [sale(n, purchase_timestamp=time) for n, time in enumerate(times)]
     result = validate_table(table(rows), SALES, LINEAGE)
     parts = split_by_month(result.accepted, SALES.event_time, date(2000, 1, 1))
-    assert [(month, part.column("sale_id").to_pylist()) for month, part in parts] == [
-        (date(2024, 12, 1), ["s3"]),
-        (date(2025, 6, 1), ["s2"]),
-        (date(2025, 7, 1), ["s1", "s4"]),
-    ]
-
-
-def test_rows_already_in_month_order_are_split_without_reordering() -> None:
-    rows = [
-        sale(1, purchase_timestamp="2025-05-31T23:00:00Z"),
-        sale(2, purchase_timestamp="2025-05-02T10:00:00Z"),  # in order by month, not by time
-        sale(3, purchase_timestamp="2025-06-01T00:00:00Z"),
-        sale(4, purchase_timestamp="2025-08-15T12:00:00Z"),
-        sale(5, purchase_timestamp="2025-08-01T09:00:00Z"),
-    ]
-    result = validate_table(table(rows), SALES, LINEAGE)
-    parts = split_by_month(result.accepted, SALES.event_time, date(2000, 1, 1))
-    assert [(month, part.column("sale_id").to_pylist()) for month, part in parts] == [
-        (date(2025, 5, 1), ["s1", "s2"]),
-        (date(2025, 6, 1), ["s3"]),
-        (date(2025, 8, 1), ["s4", "s5"]),
-    ]
-    assert sum(part.num_rows for _, part in parts) == result.accepted.num_rows
+    assert [(month, part.column("sale_id").to_pylist()) for month, part in parts] == expected
 
 
 def test_rows_without_an_event_time_go_to_the_default_month() -> None:
