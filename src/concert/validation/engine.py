@@ -184,7 +184,7 @@ def _second_pass(sql: EntitySql, relation: str) -> str:
     raw_struct = ", ".join(
         f"{sql_identifier(f.name)} := _raw[{index}]" for index, f in enumerate(sql.fields, 1)
     )
-    restored = f"(SELECT * REPLACE (struct_pack({raw_struct}) AS _raw) FROM {relation})"  # noqa: S608
+    restored = f"(SELECT * REPLACE (struct_pack({raw_struct}) AS _raw) FROM {relation})"  # noqa: S608 - generated
     unnested = f"(SELECT *, unnest(_raw) FROM {restored})"  # noqa: S608 - a relation name
     unreadable = (
         f"[struct_pack(field := '{WHOLE_RECORD}', reason := {ERROR_COLUMN}, "

@@ -185,49 +185,6 @@ def _copy_raw(
             raise DuplicateBatchError(f"the raw file {key!r} already exists", key=key) from None
 
 
-@dataclass
-class _RawCopy:
-    """Hashes the file, claims its batch id and content, then copies it to the raw zone.
-
-    It runs beside the parse, which writes nothing before :attr:`done` says the
-    raw bytes are durable; a refused claim (a duplicate) is the error that counts.
-    """
-
-    store: ObjectStore
-    spec: EntitySpec
-    batch_id: str
-    key: str
-    path: Path
-    sha256: str | None  # known when an upload was hashed while it was spooled
-    content_type: str
-    checker: Utf8Checker | None
-    progress: ProgressCallback | None
-    claims: _Claims | None = None
-
-    def run(self) -> ObjectInfo:
-        self.sha256 = self.sha256 or _hash_file(self.path)
-        claims = _Claims(self.store, self.spec.name, self.batch_id, self.sha256)
-        claims.take(self.key)
-        self.claims = claims
-        return _copy_raw(
-            self.path, self.store, self.key, content_type=self.content_type,
-            checker=self.checker, progress=self.progress,
-        )  # fmt: skip
-
-    def after_failure(
-        self, copied: Future[ObjectInfo], error: BaseException, batch: _Batch
-    ) -> None:
-        """Once the parse failed: a refused claim wins; otherwise the content may be sent
-        again and the raw manifest says why nothing was read."""
-        refused = copied.exception()
-        if self.claims is None:
-            if refused is not None and refused is not error:
-                raise refused from None
-            return
-        self.claims.release_content()
-        _record_failure(self.store, copied, batch, error)
-
-
 # -- claims ---------------------------------------------------------------------------------------
 
 
@@ -276,6 +233,49 @@ class _Claims:
         """After a failure: the same bytes may be sent again (the batch id stays used)."""
         with suppress(Exception):
             self.store.delete(content_index_key(self.entity, self.sha256))
+
+
+@dataclass
+class _RawCopy:
+    """Hashes the file, claims its batch id and content, then copies it to the raw zone.
+
+    It runs beside the parse, which writes nothing before the raw bytes are durable
+    (:meth:`_Landing.wait_for_raw`); a refused claim (a duplicate) is the error that counts.
+    """
+
+    store: ObjectStore
+    spec: EntitySpec
+    batch_id: str
+    key: str
+    path: Path
+    sha256: str | None  # known when an upload was hashed while it was spooled
+    content_type: str
+    checker: Utf8Checker | None
+    progress: ProgressCallback | None
+    claims: _Claims | None = None
+
+    def run(self) -> ObjectInfo:
+        self.sha256 = self.sha256 or _hash_file(self.path)
+        claims = _Claims(self.store, self.spec.name, self.batch_id, self.sha256)
+        claims.take(self.key)
+        self.claims = claims
+        return _copy_raw(
+            self.path, self.store, self.key, content_type=self.content_type,
+            checker=self.checker, progress=self.progress,
+        )  # fmt: skip
+
+    def after_failure(
+        self, copied: Future[ObjectInfo], error: BaseException, batch: _Batch
+    ) -> None:
+        """Once the parse failed: a refused claim wins; otherwise the content may be sent
+        again and the raw manifest says why nothing was read."""
+        refused = copied.exception()
+        if self.claims is None:
+            if refused is not None and refused is not error:
+                raise refused from None
+            return
+        self.claims.release_content()
+        _record_failure(self.store, copied, batch, error)
 
 
 # -- parsing -------------------------------------------------------------------------------------
